@@ -1,0 +1,103 @@
+"""`RequestFeatures`: everything routing needs to know about one chat request.
+
+Computed once per request from the whole request (all messages, system
+prompt, `response_format`, tools), deterministically and without I/O.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from classifier.messages import Turn, normalise_turns
+from classifier.tokens import estimate_tokens
+
+# An instruction to answer in JSON, in the system prompt or the user's text.
+JSON_INSTRUCTION = re.compile(r"\bjson\b|джейсон", re.IGNORECASE)
+URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+CODE = re.compile(r"```|\bdef \w+\(|\bfunction\s*\(|;\s*$|\{\s*\"", re.MULTILINE)
+# A short question that asks the bot to clarify what it just said.
+CLARIFYING_MAX_WORDS = 15
+
+
+@dataclass(frozen=True)
+class RequestFeatures:
+    last_user_text: str
+    previous_user_text: str
+    turn_index: int  # number of user turns, 1 for a first message
+    prompt_tokens: int  # the whole prompt as sent to a model
+    context_tokens: int  # everything but the last user message: system, RAG, history
+    last_user_tokens: int
+    requires_json: bool
+    json_schema: Mapping[str, Any] | None
+    has_tools: bool
+    clarifying_streak: int  # consecutive trailing user turns that are short questions
+    exclamations: int
+    caps_ratio: float  # share of upper-case letters in the last user message
+    digits: int
+    has_url: bool
+    has_code: bool
+
+
+def extract_features(request: Mapping[str, Any]) -> RequestFeatures:
+    """Build features from an OpenAI chat or Anthropic Messages request body."""
+    turns = normalise_turns(request)
+    user_turns = [turn.text for turn in turns if turn.role == "user"]
+    last_user = user_turns[-1] if user_turns else ""
+    prompt_tokens = sum(estimate_tokens(turn.text) for turn in turns)
+    last_user_tokens = estimate_tokens(last_user)
+    schema = _json_schema(request.get("response_format"))
+    return RequestFeatures(
+        last_user_text=last_user,
+        previous_user_text=user_turns[-2] if len(user_turns) > 1 else "",
+        turn_index=len(user_turns),
+        prompt_tokens=prompt_tokens,
+        context_tokens=prompt_tokens - last_user_tokens,
+        last_user_tokens=last_user_tokens,
+        requires_json=_requires_json(request, turns, last_user),
+        json_schema=schema,
+        has_tools=bool(request.get("tools") or request.get("functions")),
+        clarifying_streak=_clarifying_streak(user_turns),
+        exclamations=last_user.count("!"),
+        caps_ratio=_caps_ratio(last_user),
+        digits=sum(char.isdigit() for char in last_user),
+        has_url=bool(URL.search(last_user)),
+        has_code=bool(CODE.search(last_user)),
+    )
+
+
+def _json_schema(response_format: Any) -> Mapping[str, Any] | None:
+    if not isinstance(response_format, Mapping):
+        return None
+    wrapper = response_format.get("json_schema")
+    if isinstance(wrapper, Mapping) and isinstance(wrapper.get("schema"), Mapping):
+        return wrapper["schema"]  # type: ignore[no-any-return]
+    return None
+
+
+def _requires_json(request: Mapping[str, Any], turns: list[Turn], last_user: str) -> bool:
+    response_format = request.get("response_format")
+    if isinstance(response_format, Mapping) and response_format.get("type") in (
+        "json_object",
+        "json_schema",
+    ):
+        return True
+    system = " ".join(turn.text for turn in turns if turn.role == "system")
+    return bool(JSON_INSTRUCTION.search(system) or JSON_INSTRUCTION.search(last_user))
+
+
+def _clarifying_streak(user_turns: list[str]) -> int:
+    streak = 0
+    for text in reversed(user_turns):
+        if "?" not in text or len(text.split()) > CLARIFYING_MAX_WORDS:
+            break
+        streak += 1
+    # A single question is just a question; a streak starts with the second.
+    return streak if streak >= 2 else 0
+
+
+def _caps_ratio(text: str) -> float:
+    letters = [char for char in text if char.isalpha()]
+    if len(letters) < 8:
+        return 0.0
+    return sum(char.isupper() for char in letters) / len(letters)

@@ -1,0 +1,96 @@
+"""Hard rules: patterns that decide the tier before any score is computed.
+
+Rules come from a mapping (the YAML file is read by `router_service`; this
+package does no I/O). Cloud rules are always checked before local rules,
+whatever their order in the file: when in doubt, go to the cloud. A local
+rule fires only on a *clean* request, one without any complexity signal.
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from classifier.features import RequestFeatures
+from classifier.tiers import TIERS, Tier
+
+
+class RulesError(ValueError):
+    """The rules mapping is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class CleanLimits:
+    max_context_tokens: int = 1000
+    max_message_tokens: int = 60
+
+    def admits(self, features: RequestFeatures) -> bool:
+        return (
+            not features.requires_json
+            and not features.has_tools
+            and features.context_tokens <= self.max_context_tokens
+            and features.last_user_tokens <= self.max_message_tokens
+            and features.clarifying_streak == 0
+            and features.exclamations < 2
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    tier: Tier
+    patterns: tuple[re.Pattern[str], ...]
+
+    def matches(self, text: str) -> bool:
+        return any(pattern.search(text) for pattern in self.patterns)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    clean: CleanLimits = CleanLimits()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> "RuleSet":
+        entries = data.get("rules")
+        if not isinstance(entries, Sequence) or isinstance(entries, str):
+            raise RulesError("'rules' must be a list of rules")
+        clean = data.get("clean") or {}
+        if not isinstance(clean, Mapping):
+            raise RulesError("'clean' must be a mapping")
+        return cls(
+            rules=tuple(_parse_rule(index, entry) for index, entry in enumerate(entries)),
+            clean=CleanLimits(**{key: int(value) for key, value in clean.items()}),
+        )
+
+    def first_match(self, features: RequestFeatures) -> Rule | None:
+        """The rule that decides this request, cloud rules first; None if none fires."""
+        text = features.last_user_text
+        for rule in self.rules:
+            if rule.tier == "cloud" and rule.matches(text):
+                return rule
+        if not self.clean.admits(features):
+            return None
+        for rule in self.rules:
+            if rule.tier == "local" and rule.matches(text):
+                return rule
+        return None
+
+
+def _parse_rule(index: int, entry: Any) -> Rule:
+    if not isinstance(entry, Mapping):
+        raise RulesError(f"rule #{index} must be a mapping")
+    name = entry.get("name")
+    tier = entry.get("tier")
+    patterns = entry.get("patterns")
+    if not isinstance(name, str) or not name:
+        raise RulesError(f"rule #{index} needs a 'name'")
+    if tier not in TIERS:
+        raise RulesError(f"rule {name!r}: 'tier' must be one of {', '.join(TIERS)}")
+    if not isinstance(patterns, Sequence) or isinstance(patterns, str) or not patterns:
+        raise RulesError(f"rule {name!r}: 'patterns' must be a non-empty list")
+    try:
+        compiled = tuple(re.compile(str(pattern), re.IGNORECASE) for pattern in patterns)
+    except re.error as error:
+        raise RulesError(f"rule {name!r}: bad pattern: {error}") from error
+    return Rule(name=name, tier=cast(Tier, tier), patterns=compiled)

@@ -1,0 +1,7 @@
+"""The two tiers and the client-facing aliases."""
+
+from typing import Literal
+
+Tier = Literal["local", "cloud"]
+TIERS: tuple[Tier, ...] = ("local", "cloud")
+AUTO = "auto"
