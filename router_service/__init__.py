@@ -1,0 +1,1 @@
+"""The LiteLLM integration: routing hook, request guard, settings, CLI."""

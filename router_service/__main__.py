@@ -1,0 +1,3 @@
+from router_service.cli import main
+
+raise SystemExit(main())

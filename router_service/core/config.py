@@ -1,0 +1,42 @@
+"""All of the router's own settings, read from `HR_*` environment variables.
+
+LiteLLM's settings (model aliases, fallbacks, timeouts) stay in
+`litellm_config.yaml`; this class holds only what hybrid-router adds.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HR_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 4000
+    # Admin key of the proxy (LiteLLM's master key). `serve` refuses to start
+    # without one; `up` makes a random one for the session when unset.
+    master_key: SecretStr | None = None
+    litellm_config: Path = PROJECT_DIR / "litellm_config.yaml"
+    rules_path: Path = PACKAGE_DIR / "routing_rules.yaml"
+    score_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
+    confidence_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    # Bodies above this are refused with 413 before anything parses them.
+    # 4 MiB holds a ~1M-character RAG context with room to spare.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    # Upper bound a client may ask for in max_tokens.
+    max_output_tokens: int = Field(default=64_000, gt=0)
+    # Provider endpoints: defaults are the emulators `hybrid-router up` starts.
+    ollama_api_base: str = "http://127.0.0.1:11435"
+    anthropic_api_base: str = "http://127.0.0.1:18080"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once (the environment does not change under us)."""
+    return Settings()

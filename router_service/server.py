@@ -1,0 +1,38 @@
+"""Run the LiteLLM proxy with our configuration, callbacks and request guard."""
+
+import os
+import sys
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from router_service.core.config import Settings
+from router_service.environment import prepare_environment
+from router_service.request_guard import RequestGuard
+
+
+class ConfigurationError(RuntimeError):
+    """The router cannot start as configured; the message says what to change."""
+
+
+def build_app(settings: Settings) -> ASGIApp:
+    """The proxy's ASGI app. Call only after `prepare_environment`."""
+    if not settings.litellm_config.is_file():
+        raise ConfigurationError(f"LiteLLM config not found: {settings.litellm_config}")
+    os.environ["CONFIG_FILE_PATH"] = str(settings.litellm_config)
+    # Imported here: LiteLLM reads the offline switches when it is imported.
+    from litellm.proxy.proxy_server import app
+
+    return RequestGuard(app, settings.max_body_bytes, settings.max_output_tokens)
+
+
+def serve(settings: Settings) -> None:
+    if settings.master_key is None and not os.environ.get("LITELLM_MASTER_KEY"):
+        raise ConfigurationError(
+            "no master key: set HR_MASTER_KEY to a long random secret "
+            "(e.g. sk-$(openssl rand -hex 24)), or use `hybrid-router up` for local use"
+        )
+    prepare_environment(os.environ, settings)
+    app = build_app(settings)
+    print(f"hybrid-router proxy on http://{settings.host}:{settings.port}", file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
