@@ -1,0 +1,103 @@
+import pytest
+
+from classifier import Policy, RulesError, RuleSet, SoftScorer, decide, extract_features
+from router_service.core.config import Settings
+from router_service.request_router import load_rules
+
+RULES = load_rules(Settings().rules_path)
+
+
+def route(text: str, **request: object) -> str:
+    features = extract_features({"messages": [{"role": "user", "content": text}], **request})
+    decision = decide(features, RULES, SoftScorer(), Policy())
+    return f"{decision.tier} {decision.reason}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What are your opening hours?", "local rule:opening_hours"),
+        ("Во сколько вы открываетесь?", "local rule:opening_hours"),
+        ("What's your address?", "local rule:address"),
+        ("Где вы находитесь?", "local rule:address"),
+        ("How much is a cappuccino?", "local rule:prices"),
+        ("Сколько стоит капучино?", "local rule:prices"),
+        ("I want to complain about my order", "cloud rule:complaint"),
+        ("Хочу оставить жалобу на официанта", "cloud rule:complaint"),
+        ("My lawyer will contact you", "cloud rule:legal"),
+        ("Я обращусь в суд", "cloud rule:legal"),
+        ("Write a poem about our croissants", "cloud rule:generation"),
+        ("Напиши пост для инстаграма", "cloud rule:generation"),
+        ("Is there anything with nuts? I have an allergy", "cloud rule:allergy"),
+    ],
+)
+def test_default_rules(text: str, expected: str) -> None:
+    assert route(text) == expected
+
+
+def test_cloud_rules_win_over_local_rules() -> None:
+    assert route("What are your hours? I want a refund") == "cloud rule:complaint"
+
+
+def test_local_rule_needs_a_clean_request() -> None:
+    decision = route("What are your opening hours? Reply in JSON.")
+    assert decision.startswith("cloud ")
+    assert "rule:" not in decision
+
+
+def test_rules_fire_before_the_score() -> None:
+    # A long context would score cloud; the complaint rule decides first all the same.
+    long_context = [{"role": "system", "content": "policy text " * 2000}]
+    features = extract_features(
+        {"messages": [*long_context, {"role": "user", "content": "I want to complain"}]}
+    )
+    decision = decide(features, RULES, SoftScorer(), Policy())
+    assert decision.reason == "rule:complaint"
+    assert decision.score is None
+
+
+def test_soft_score_routes_long_context_and_json_to_cloud() -> None:
+    rag = "Document: " + "the terms of the loyalty programme are as follows. " * 300
+    assert route(f"{rag}\nQuestion: can I combine two vouchers?").startswith("cloud score")
+    assert route("Give me today's specials", response_format={"type": "json_object"}).startswith(
+        "cloud score"
+    )
+    assert route("Can I bring my dog inside?") == "local score"
+
+
+def test_confidence_falls_for_foreign_script_and_gibberish() -> None:
+    scorer = SoftScorer()
+    for text in ("日曜日は営業していますか", "xkcd qwrtp zxcvb mnbvc"):
+        scored = scorer.score(extract_features({"messages": [{"role": "user", "content": text}]}))
+        assert scored.confidence < Policy().confidence_threshold, text
+    known = extract_features({"messages": [{"role": "user", "content": "Can I bring my dog?"}]})
+    assert scorer.score(known).confidence >= Policy().confidence_threshold
+
+
+@pytest.mark.parametrize(
+    ("score", "confidence", "tier", "reason"),
+    [
+        (0.35, 0.6, "local", "score"),
+        (0.3501, 0.9, "cloud", "score"),
+        (0.1, 0.5999, "cloud", "low_confidence"),
+        (0.9, 0.1, "cloud", "score"),
+    ],
+)
+def test_policy_thresholds(score: float, confidence: float, tier: str, reason: str) -> None:
+    policy = Policy()
+    assert policy.tier(score, confidence) == tier
+    assert policy.reason(score, confidence) == reason
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "'rules' must be a list"),
+        ({"rules": [{"name": "x", "tier": "gpu", "patterns": ["a"]}]}, "'tier' must be"),
+        ({"rules": [{"name": "x", "tier": "local", "patterns": []}]}, "non-empty list"),
+        ({"rules": [{"name": "x", "tier": "local", "patterns": ["("]}]}, "bad pattern"),
+    ],
+)
+def test_malformed_rules_are_refused_clearly(data: dict[str, object], message: str) -> None:
+    with pytest.raises(RulesError, match=message):
+        RuleSet.from_mapping(data)
