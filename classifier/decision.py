@@ -18,9 +18,7 @@ class Decision:
     classifier_version: str | None
 
 
-def decide(
-    features: RequestFeatures, rules: RuleSet, scorer: Scorer, policy: Policy
-) -> Decision:
+def decide(features: RequestFeatures, rules: RuleSet, scorer: Scorer, policy: Policy) -> Decision:
     rule = rules.first_match(features)
     if rule is not None:
         return Decision(rule.tier, f"rule:{rule.name}", None, None, None)

@@ -42,9 +42,7 @@ class SoftScorer:
     version: str = "soft-v1"
 
     def score(self, features: RequestFeatures) -> Scored:
-        factors = {
-            name: value for name, value in _factor_values(features).items() if value > 0.0
-        }
+        factors = {name: value for name, value in _factor_values(features).items() if value > 0.0}
         logit = INTERCEPT + sum(WEIGHTS[name] * value for name, value in factors.items())
         return Scored(
             score=1.0 / (1.0 + math.exp(-logit)),
@@ -61,9 +59,7 @@ def _ramp(value: float, free: float, full: float) -> float:
 def _factor_values(features: RequestFeatures) -> dict[str, float]:
     return {
         "long_context": _ramp(features.context_tokens, CONTEXT_FREE_TOKENS, CONTEXT_FULL_TOKENS),
-        "long_message": _ramp(
-            features.last_user_tokens, MESSAGE_FREE_TOKENS, MESSAGE_FULL_TOKENS
-        ),
+        "long_message": _ramp(features.last_user_tokens, MESSAGE_FREE_TOKENS, MESSAGE_FULL_TOKENS),
         "requires_json": float(features.requires_json),
         "tools": float(features.has_tools),
         "clarifying_streak": min(1.0, (features.clarifying_streak - 1) / 2)

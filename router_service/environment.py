@@ -36,7 +36,9 @@ def provider_environment(environ: Mapping[str, str], settings: Settings) -> dict
     resolved = {"OLLAMA_API_BASE": environ.get("OLLAMA_API_BASE") or settings.ollama_api_base}
     if environ.get("ANTHROPIC_API_KEY"):
         resolved["ANTHROPIC_API_KEY"] = environ["ANTHROPIC_API_KEY"]
-        resolved["ANTHROPIC_API_BASE"] = environ.get("ANTHROPIC_API_BASE") or REAL_ANTHROPIC_API_BASE
+        resolved["ANTHROPIC_API_BASE"] = (
+            environ.get("ANTHROPIC_API_BASE") or REAL_ANTHROPIC_API_BASE
+        )
     else:
         resolved["ANTHROPIC_API_KEY"] = EMULATOR_ANTHROPIC_API_KEY
         resolved["ANTHROPIC_API_BASE"] = (

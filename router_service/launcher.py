@@ -70,17 +70,21 @@ def up(settings: Settings, ports: Ports, speed: str) -> int:
 
 def usage(host: str, port: int, master_key: str, env: Mapping[str, str]) -> str:
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    cloud = env.get("ANTHROPIC_API_BASE", "the Anthropic API")
+    question = '{"role": "user", "content": "When do you open on Sunday?"}'
     return f"""
 hybrid-router is up on {base}
-  local tier: {env['OLLAMA_API_BASE']}   cloud tier: {env.get('ANTHROPIC_API_BASE', 'Anthropic API')}
+  local tier: {env["OLLAMA_API_BASE"]}
+  cloud tier: {cloud}
 
   export HR_MASTER_KEY={master_key}
-  curl -s {base}/v1/chat/completions -H "Authorization: Bearer $HR_MASTER_KEY" \\
-    -H "Content-Type: application/json" -D - \\
-    -d '{{"model": "auto", "messages": [{{"role": "user", "content": "When do you open on Sunday?"}}]}}'
+  curl -s {base}/v1/chat/completions -D - \\
+    -H "Authorization: Bearer $HR_MASTER_KEY" -H "Content-Type: application/json" \\
+    -d '{{"model": "auto", "messages": [{question}]}}'
 
-  python -c 'import openai; c = openai.OpenAI(base_url="{base}/v1", api_key="{master_key}");
-  print(c.chat.completions.create(model="auto", messages=[{{"role": "user", "content": "hi"}}]))'
+  OpenAI SDK:    openai.OpenAI(base_url="{base}/v1", api_key=HR_MASTER_KEY)
+  Anthropic SDK: anthropic.Anthropic(base_url="{base}", api_key=HR_MASTER_KEY)
+  then model="auto" (or "local" / "cloud" to pin a tier)
 
 Press Ctrl-C to stop.
 """

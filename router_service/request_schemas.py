@@ -60,9 +60,10 @@ class AnthropicMessage(_Lenient):
 
     @model_validator(mode="after")
     def _has_text(self) -> "AnthropicMessage":
-        if self.role == "user" and not content_text(self.content).strip():
-            if isinstance(self.content, str) or not self.content:
-                raise ValueError("a user message needs non-empty content")
+        # Blocks other than text (images, tool results) may carry no text at all.
+        no_text = not content_text(self.content).strip()
+        if self.role == "user" and no_text and (isinstance(self.content, str) or not self.content):
+            raise ValueError("a user message needs non-empty content")
         return self
 
 

@@ -16,7 +16,7 @@ from litellm.proxy._types import ProxyException, UserAPIKeyAuth
 
 from classifier import Decision
 from router_service.core.config import Settings
-from router_service.deployments import actual_model
+from router_service.deployments import ANSWERED_BY_KEY, DeploymentIndex
 from router_service.request_router import RequestRouter
 from router_service.request_schemas import MODEL_ALIASES
 
@@ -25,13 +25,17 @@ HEADER_PREFIX = "x-hybrid-"
 
 
 class RoutingHook(CustomLogger):
-    def __init__(self, router: RequestRouter) -> None:
+    def __init__(self, router: RequestRouter, deployments: DeploymentIndex) -> None:
         super().__init__()
         self.router = router
+        self.deployments = deployments
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RoutingHook":
-        return cls(RequestRouter.from_settings(settings))
+        return cls(
+            RequestRouter.from_settings(settings),
+            DeploymentIndex.from_config(settings.litellm_config),
+        )
 
     async def async_pre_call_hook(
         self,
@@ -55,6 +59,14 @@ class RoutingHook(CustomLogger):
         data.setdefault(metadata_key, {})[DECISION_KEY] = asdict(decision)
         return data
 
+    async def async_post_call_success_deployment_hook(
+        self, request_data: dict[str, Any], response: Any, call_type: Any
+    ) -> None:
+        """Record which model answered; the last successful call (after fallbacks) wins."""
+        metadata = request_metadata(request_data)
+        if metadata is not None and isinstance(request_data.get("model"), str):
+            metadata[ANSWERED_BY_KEY] = request_data["model"]
+
     async def async_post_call_response_headers_hook(
         self,
         data: dict[str, Any],
@@ -63,21 +75,22 @@ class RoutingHook(CustomLogger):
         request_headers: dict[str, str] | None = None,
         litellm_call_info: dict[str, object] | None = None,
     ) -> dict[str, str] | None:
-        decision = decision_of(data)
-        if decision is None:
+        metadata = request_metadata(data)
+        if metadata is None or not isinstance(metadata.get(DECISION_KEY), Mapping):
             return None
-        headers = decision_headers(decision)
-        served_by = actual_model(litellm_call_info or {}, response)
+        headers = decision_headers(Decision(**metadata[DECISION_KEY]))
+        served_by = self.deployments.actual_model(litellm_call_info or {}, metadata)
         if served_by is not None:
             headers[HEADER_PREFIX + "actual-model"] = served_by
         return headers
 
 
-def decision_of(data: Mapping[str, Any]) -> Decision | None:
+def request_metadata(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The metadata dict that carries our decision (`metadata` or `litellm_metadata`)."""
     for key in ("metadata", "litellm_metadata"):
         metadata = data.get(key)
-        if isinstance(metadata, Mapping) and isinstance(metadata.get(DECISION_KEY), Mapping):
-            return Decision(**metadata[DECISION_KEY])
+        if isinstance(metadata, dict) and DECISION_KEY in metadata:
+            return metadata
     return None
 
 

@@ -8,6 +8,7 @@ from starlette.types import ASGIApp
 
 from router_service.core.config import Settings
 from router_service.environment import prepare_environment
+from router_service.key_check import KeyCheck
 from router_service.request_guard import RequestGuard
 
 
@@ -23,7 +24,8 @@ def build_app(settings: Settings) -> ASGIApp:
     # Imported here: LiteLLM reads the offline switches when it is imported.
     from litellm.proxy.proxy_server import app
 
-    return RequestGuard(app, settings.max_body_bytes, settings.max_output_tokens)
+    guarded = RequestGuard(app, settings.max_body_bytes, settings.max_output_tokens)
+    return KeyCheck(guarded, os.environ["LITELLM_MASTER_KEY"])
 
 
 def serve(settings: Settings) -> None:
