@@ -22,6 +22,9 @@ OFFLINE = {
     "TRANSFORMERS_OFFLINE": "1",
     "DISABLE_ADMIN_UI": "True",
 }
+# LiteLLM sleeps with exponential back-off and jitter between retries unless
+# these are zero; a retry here is meant to be immediate.
+NO_RETRY_SLEEP = {"INITIAL_RETRY_DELAY": "0", "JITTER": "0"}
 REAL_ANTHROPIC_API_BASE = "https://api.anthropic.com"
 EMULATOR_ANTHROPIC_API_KEY = "sk-ant-emulator"
 
@@ -48,8 +51,9 @@ def provider_environment(environ: Mapping[str, str], settings: Settings) -> dict
 
 
 def prepare_environment(environ: MutableMapping[str, str], settings: Settings) -> None:
-    """Offline switches, provider addresses and the master key, in place."""
+    """Offline switches, retry timing, provider addresses and the master key, in place."""
     environ.update(OFFLINE)
+    environ.update(NO_RETRY_SLEEP)
     environ.update(provider_environment(environ, settings))
     if settings.master_key is not None:
         environ["LITELLM_MASTER_KEY"] = settings.master_key.get_secret_value()

@@ -1,5 +1,7 @@
 """Which tier answers, through the proxy, with the official SDKs and `model="auto"`."""
 
+import time
+
 import anthropic
 import httpx
 import openai
@@ -133,3 +135,36 @@ def test_local_down_falls_back_to_cloud_when_streaming(
             if event.type == "content_block_delta" and event.delta.type == "text_delta"
         )
     assert text
+
+
+def test_local_failure_is_not_retried_on_local(
+    openai_client: openai.OpenAI, emulators: Emulators
+) -> None:
+    httpx.post(
+        emulators.ollama_url + "/_emulator/faults", json={"error_rate": 1.0}
+    ).raise_for_status()
+    raw = openai_client.chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": "What is your address?"}]
+    )
+    assert raw.headers["x-hybrid-actual-model"] == CLOUD_MODEL
+    local_stats = httpx.get(emulators.ollama_url + "/_emulator/stats").json()
+    assert local_stats["requests"]["by_path"].get("/api/chat") == 1
+
+
+def test_cloud_is_retried_once_without_sleeping(
+    openai_client: openai.OpenAI, emulators: Emulators
+) -> None:
+    question = [{"role": "user", "content": "Write a poem"}]
+    openai_client.chat.completions.create(model="cloud", messages=question)  # warm the path
+    httpx.post(emulators.anthropic_url + "/_emulator/reset").raise_for_status()
+    faults = {"error_rate": 1.0, "error_status": 529}
+    httpx.post(emulators.anthropic_url + "/_emulator/faults", json=faults).raise_for_status()
+    began = time.monotonic()
+    with pytest.raises(openai.APIStatusError) as failure:
+        openai_client.chat.completions.create(model="cloud", messages=question)
+    elapsed = time.monotonic() - began
+    assert failure.value.status_code >= 500
+    cloud_stats = httpx.get(emulators.anthropic_url + "/_emulator/stats").json()
+    assert cloud_stats["requests"]["by_path"]["/v1/messages"] == 2
+    # LiteLLM's default back-off sleeps at least 0.5 s (up to 1.25 s) before a retry.
+    assert elapsed < 0.5
