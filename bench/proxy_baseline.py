@@ -26,6 +26,7 @@ import yaml
 
 from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from router_service.core.config import Settings
+from router_service.request_router import RequestRouter
 
 SYSTEM_PROMPT = (
     "You are the assistant of Café Lune, 12 Rue des Lilas. Answer briefly and politely. "
@@ -111,6 +112,23 @@ async def load_round(proxy: Proxy, measured: Measured, requests: int, concurrenc
         measured.round_rps.append(requests / (time.perf_counter() - began))
 
 
+def decision_times_us(repeats: int = 2000) -> list[float]:
+    """The hook's own work (features, rules, score, policy) per request, in-process."""
+    router = RequestRouter.from_settings(Settings())
+    requests = [
+        {"model": "auto", "messages": [{"role": "system", "content": SYSTEM_PROMPT},
+                                       {"role": "user", "content": question}]}
+        for question in QUESTIONS
+    ]  # fmt: skip
+    times = []
+    for index in range(repeats):
+        request = requests[index % len(requests)]
+        began = time.perf_counter()
+        router.decide(request)
+        times.append((time.perf_counter() - began) * 1e6)
+    return times
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -131,7 +149,12 @@ def report(results: list[Measured], args: argparse.Namespace) -> str:
     hook, bare = results
     ratio = statistics.median(hook.round_rps) / statistics.median(bare.round_rps)
     added = percentile(hook.latencies_ms, 0.5) - percentile(bare.latencies_ms, 0.5)
+    decision = decision_times_us()
     rows.append("")
+    rows.append(
+        f"routing decision in-process (features + rules + score + policy): "
+        f"median {statistics.median(decision):.1f} us, p99 {percentile(decision, 0.99):.1f} us"
+    )
     rows.append(
         f"hook / no-hook throughput: {ratio:.3f}; added p50: {added:+.2f} ms "
         f"({args.rounds} alternating rounds x {args.requests} requests, "

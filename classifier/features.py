@@ -83,7 +83,15 @@ def _requires_json(request: Mapping[str, Any], turns: list[Turn], last_user: str
     ):
         return True
     system = " ".join(turn.text for turn in turns if turn.role == "system")
-    return bool(JSON_INSTRUCTION.search(system) or JSON_INSTRUCTION.search(last_user))
+    return _mentions_json(system) or _mentions_json(last_user)
+
+
+def _mentions_json(text: str) -> bool:
+    # A substring test first: system prompts are long and rarely mention JSON.
+    lowered = text.lower()
+    if "json" not in lowered and "джейсон" not in lowered:
+        return False
+    return bool(JSON_INSTRUCTION.search(text))
 
 
 def _clarifying_streak(user_turns: list[str]) -> int:

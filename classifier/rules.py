@@ -39,10 +39,11 @@ class CleanLimits:
 class Rule:
     name: str
     tier: Tier
-    patterns: tuple[re.Pattern[str], ...]
+    # The rule's patterns joined into one alternation: one scan per rule.
+    pattern: re.Pattern[str]
 
     def matches(self, text: str) -> bool:
-        return any(pattern.search(text) for pattern in self.patterns)
+        return self.pattern.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,10 @@ def _parse_rule(index: int, entry: Any) -> Rule:
         raise RulesError(f"rule {name!r}: 'tier' must be one of {', '.join(TIERS)}")
     if not isinstance(patterns, Sequence) or isinstance(patterns, str) or not patterns:
         raise RulesError(f"rule {name!r}: 'patterns' must be a non-empty list")
-    try:
-        compiled = tuple(re.compile(str(pattern), re.IGNORECASE) for pattern in patterns)
-    except re.error as error:
-        raise RulesError(f"rule {name!r}: bad pattern: {error}") from error
-    return Rule(name=name, tier=cast(Tier, tier), patterns=compiled)
+    for pattern in patterns:  # each alone first, so an error names its pattern
+        try:
+            re.compile(str(pattern))
+        except re.error as error:
+            raise RulesError(f"rule {name!r}: bad pattern {pattern!r}: {error}") from error
+    joined = re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
+    return Rule(name=name, tier=cast(Tier, tier), pattern=joined)
