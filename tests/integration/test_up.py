@@ -19,15 +19,19 @@ pytestmark = pytest.mark.integration
 START_TIMEOUT_S = 120
 
 
-def test_up_serves_with_embedded_defaults_and_stops_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_up_serves_with_embedded_defaults_and_stops_cleanly(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
     port, ollama_port, anthropic_port = free_port(), free_port(), free_port()
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("HR_", "OLLAMA_", "ANTHROPIC_", "LITELLM_"))
     }
+    console_script = Path(sys.executable).parent / "hybrid-router"
     command = [
-        sys.executable, "-m", "router_service", "up", "--port", str(port),
+        str(console_script), "up", "--port", str(port),
         "--ollama-port", str(ollama_port), "--anthropic-port", str(anthropic_port),
         "--speed", "fast",
     ]  # fmt: skip
@@ -44,7 +48,7 @@ def test_up_serves_with_embedded_defaults_and_stops_on_sigterm(tmp_path: Path) -
             )
             assert raw.headers["x-hybrid-routed-to"] == "local"
             assert raw.parse().choices[0].message.content
-            process.send_signal(signal.SIGTERM)
+            process.send_signal(stop_signal)
             assert process.wait(timeout=30) == 0
         finally:
             if process.poll() is None:
