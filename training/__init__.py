@@ -1,1 +1,1 @@
-"""training"""
+"""Labelled data, fitting, threshold selection and evaluation of the router model."""
