@@ -1,5 +1,6 @@
 """The routing decision for one request: features, hard rules, scorer, policy."""
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,6 +9,7 @@ from typing import Any
 import yaml
 
 from classifier import Decision, Policy, RuleSet, Scorer, SoftScorer, decide, extract_features
+from classifier.model import LogisticScorer
 from classifier.tiers import TIERS
 from router_service.core.config import Settings
 
@@ -20,11 +22,18 @@ class RequestRouter:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RequestRouter":
-        return cls(
-            rules=load_rules(settings.rules_path),
-            scorer=SoftScorer(),
-            policy=Policy(settings.score_threshold, settings.confidence_threshold),
+        """The learned model when its artifact exists, else the soft score."""
+        scorer: Scorer
+        if settings.model_path.is_file():
+            model = load_model(settings.model_path)
+            scorer, defaults = model, Policy(model.thresholds.score, model.thresholds.confidence)
+        else:
+            scorer, defaults = SoftScorer(), Policy()
+        policy = Policy(
+            _first_set(settings.score_threshold, defaults.score_threshold),
+            _first_set(settings.confidence_threshold, defaults.confidence_threshold),
         )
+        return cls(rules=load_rules(settings.rules_path), scorer=scorer, policy=policy)
 
     def decide(self, request: Mapping[str, Any]) -> Decision:
         """Pinned tiers are obeyed; `auto` goes through rules, scorer and policy."""
@@ -32,6 +41,15 @@ class RequestRouter:
         if requested in TIERS:
             return Decision(requested, "pinned", None, None, None)
         return decide(extract_features(request), self.rules, self.scorer, self.policy)
+
+
+def _first_set(override: float | None, default: float) -> float:
+    return default if override is None else override
+
+
+def load_model(path: Path) -> LogisticScorer:
+    with path.open(encoding="utf-8") as handle:
+        return LogisticScorer(json.load(handle))
 
 
 def load_rules(path: Path) -> RuleSet:

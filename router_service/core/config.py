@@ -24,8 +24,13 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None
     litellm_config: Path = PROJECT_DIR / "litellm_config.yaml"
     rules_path: Path = PACKAGE_DIR / "routing_rules.yaml"
-    score_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
-    confidence_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    # The learned model's JSON artifact; the shipped bootstrap model by default.
+    # When the file is missing the router uses the rules and the soft score.
+    model_path: Path = PACKAGE_DIR / "models" / "bootstrap.json"
+    # Thresholds override the model's own (chosen by cost at training);
+    # unset, the model's are used, or 0.35 / 0.6 with the soft score.
+    score_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    confidence_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # Bodies above this are refused with 413 before anything parses them.
     # 4 MiB holds a ~1M-character RAG context with room to spare.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)

@@ -1,0 +1,158 @@
+"""The learned scorer: a logistic model read from its JSON artifact.
+
+Training (scikit-learn, in `training/`) exports everything the model needs as
+plain JSON: vocabulary, idf weights, numeric scaling, the coefficients of the
+main model and of a small bootstrap ensemble, the Platt calibration, the
+thresholds chosen for cost, and training metadata, sealed with a SHA-256.
+Scoring here repeats scikit-learn's arithmetic in plain Python: sublinear
+tf-idf with l2 norm on the text terms, standard scaling on the numeric
+signals, a linear decision, then sigmoid calibration. No scikit-learn, no
+pickle, no I/O.
+
+`score` is the calibrated probability that the request needs the cloud.
+`confidence` says how well the model knows this kind of input:
+
+    confidence = min(1, coverage / FULL_COVERAGE) * agreement
+
+- coverage: the share of the words of the user's message that are in the
+  vocabulary. It falls for unknown vocabulary, another language or gibberish.
+- agreement: 1 - (max - min) of the ensemble members' probabilities. Members
+  were fit on bootstrap resamples; where the training data says little they
+  disagree.
+
+Low confidence sends a request to the cloud: when in doubt, go to the cloud.
+"""
+
+import hashlib
+import json
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from classifier.features import RequestFeatures
+from classifier.ngrams import text_terms, words
+from classifier.numeric import NUMERIC_FEATURES, numeric_vector
+from classifier.scoring import Scored
+
+ARTIFACT_FORMAT = "hybrid-router-logistic/1"
+# A message whose words are 80% known counts as fully covered: names,
+# typos and numbers are normal even in familiar requests.
+FULL_COVERAGE = 0.8
+
+
+class ArtifactError(ValueError):
+    """The artifact is malformed, of another format, or fails its checksum."""
+
+
+def artifact_digest(artifact: Mapping[str, Any]) -> str:
+    """SHA-256 of the artifact's canonical JSON, without its own `sha256` field."""
+    body = {key: value for key, value in artifact.items() if key != "sha256"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def seal(artifact: dict[str, Any]) -> dict[str, Any]:
+    """The artifact with its `sha256` field set."""
+    return {**artifact, "sha256": artifact_digest(artifact)}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    score: float
+    confidence: float
+
+
+class LogisticScorer:
+    """Scores requests from an artifact; implements `classifier.Scorer`."""
+
+    def __init__(self, artifact: Mapping[str, Any]) -> None:
+        _check(artifact)
+        self.artifact_sha256: str = artifact["sha256"]
+        self._version: str = artifact["version"]
+        self.thresholds = Thresholds(**artifact["thresholds"])
+        self._calibration_a = float(artifact["calibration"]["a"])
+        self._calibration_b = float(artifact["calibration"]["b"])
+        models: Sequence[Mapping[str, Any]] = artifact["models"]
+        self._intercepts = [float(model["intercept"]) for model in models]
+        # term -> (idf, weight in model 0, weight in model 1, ...): one lookup per term.
+        self._terms: dict[str, tuple[float, ...]] = {
+            term: (idf, *(model["text_weights"][index] for model in models))
+            for index, (term, idf) in enumerate(
+                zip(artifact["vocabulary"], artifact["idf"], strict=True)
+            )
+        }
+        numeric = artifact["numeric"]
+        self._numeric = [
+            (mean, scale, [model["numeric_weights"][index] for model in models])
+            for index, (mean, scale) in enumerate(
+                zip(numeric["mean"], numeric["scale"], strict=True)
+            )
+        ]
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def decision_functions(self, features: RequestFeatures) -> list[float]:
+        """The linear decision of every model: the main one first, then the ensemble."""
+        totals = list(self._intercepts)
+        norm_squared = 0.0
+        text = [0.0] * len(totals)
+        for term, count in Counter(text_terms(features)).items():
+            entry = self._terms.get(term)
+            if entry is None:
+                continue
+            value = (1.0 + math.log(count)) * entry[0]
+            norm_squared += value * value
+            for index in range(len(text)):
+                text[index] += value * entry[index + 1]
+        norm = math.sqrt(norm_squared)
+        for index in range(len(totals)):
+            if norm > 0.0:
+                totals[index] += text[index] / norm
+        for value, (mean, scale, weights) in zip(
+            numeric_vector(features), self._numeric, strict=True
+        ):
+            scaled = (value - mean) / scale
+            for index in range(len(totals)):
+                totals[index] += scaled * weights[index]
+        return totals
+
+    def score(self, features: RequestFeatures) -> Scored:
+        main, *members = self.decision_functions(features)
+        probability = _sigmoid(-(self._calibration_a * main + self._calibration_b))
+        member_probabilities = [_sigmoid(value) for value in members]
+        agreement = 1.0 - (max(member_probabilities) - min(member_probabilities))
+        coverage = self.coverage(features)
+        confidence = min(1.0, coverage / FULL_COVERAGE) * agreement
+        return Scored(
+            score=probability,
+            confidence=confidence,
+            factors={"coverage": round(coverage, 3), "agreement": round(agreement, 3)},
+        )
+
+    def coverage(self, features: RequestFeatures) -> float:
+        tokens = words(features.last_user_text)
+        if not tokens:
+            return 0.0
+        return sum(f"w:{token}" in self._terms for token in tokens) / len(tokens)
+
+
+def _sigmoid(value: float) -> float:
+    if value >= 0:
+        return 1.0 / (1.0 + math.exp(-value))
+    exponential = math.exp(value)
+    return exponential / (1.0 + exponential)
+
+
+def _check(artifact: Mapping[str, Any]) -> None:
+    if artifact.get("format") != ARTIFACT_FORMAT:
+        raise ArtifactError(f"not a {ARTIFACT_FORMAT} artifact: {artifact.get('format')!r}")
+    if artifact.get("sha256") != artifact_digest(artifact):
+        raise ArtifactError("artifact checksum mismatch: the file was changed or damaged")
+    if tuple(artifact["numeric"]["names"]) != NUMERIC_FEATURES:
+        raise ArtifactError("artifact numeric features differ from this version's features")
+    if len(artifact.get("models") or []) < 3:
+        raise ArtifactError("artifact needs a main model and at least two ensemble members")

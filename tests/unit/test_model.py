@@ -1,0 +1,100 @@
+"""The learned scorer: export round trip, checksum, confidence, thresholds."""
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier import Policy, extract_features
+from classifier.model import ArtifactError, LogisticScorer, seal
+from training.examples import Example, user_request
+from training.fit import FitConfig, export, fit
+from training.thresholds import choose_thresholds
+
+DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+
+
+@pytest.fixture(scope="module")
+def small_model() -> tuple[object, dict[str, object], list[Example]]:
+    mapping = json.loads((DATASETS / "tier_mapping.json").read_text())["intent_maps"]["banking77"]
+    with (DATASETS / "banking77" / "train.csv").open() as handle:
+        rows = list(csv.DictReader(handle))[::4]
+    examples = [
+        Example(user_request(row["text"]), mapping[row["category"]]["tier"], False, "b77", "train")
+        for row in rows
+    ]
+    model = fit(examples, FitConfig(ensemble_size=3, calibration_folds=3))
+    artifact = seal(
+        {**export(model, "test-v1", {}), "thresholds": {"score": 0.3, "confidence": 0.5}}
+    )
+    return model, artifact, examples
+
+
+def test_artifact_scores_match_scikit_learn(small_model: tuple) -> None:  # type: ignore[type-arg]
+    model, artifact, examples = small_model
+    texts = [example.request for example in examples[:300]] + [
+        user_request("I was charged twice and want my money back!!"),
+        user_request("completely unknown words zorblat quenx"),
+        {"messages": [{"role": "system", "content": "Answer in JSON. " * 200},
+                      {"role": "user", "content": "card arrival?"}]},
+    ]  # fmt: skip
+    features = [extract_features(request) for request in texts]
+    scorer = LogisticScorer(json.loads(json.dumps(artifact)))  # through real JSON
+    ours = np.array([scorer.score(item).score for item in features])
+    np.testing.assert_allclose(ours, model.predict_proba(features), rtol=0, atol=1e-9)
+
+
+def test_a_changed_artifact_is_refused(small_model: tuple) -> None:  # type: ignore[type-arg]
+    _, artifact, _ = small_model
+    tampered = {**artifact, "calibration": {"a": -1.0, "b": 0.0}}
+    with pytest.raises(ArtifactError, match="checksum"):
+        LogisticScorer(tampered)
+    with pytest.raises(ArtifactError, match="not a hybrid-router-logistic"):
+        LogisticScorer(seal({**artifact, "format": "pickle"}))
+
+
+def test_confidence_falls_for_unfamiliar_input(small_model: tuple) -> None:  # type: ignore[type-arg]
+    _, artifact, _ = small_model
+    scorer = LogisticScorer(artifact)
+    familiar = scorer.score(extract_features(user_request("My card has not arrived yet")))
+    assert familiar.confidence > 0.8
+    for text in ("カードがまだ届きません", "Моя карта ещё не пришла", "qwrtp zxcvb mnbvc"):
+        assert scorer.score(extract_features(user_request(text))).confidence < 0.3, text
+
+
+def test_thresholds_minimise_cost_under_the_recall_floor() -> None:
+    rng = np.random.default_rng(0)
+    needs_cloud = rng.random(2000) < 0.3
+    scores = np.clip(np.where(needs_cloud, 0.7, 0.2) + rng.normal(0, 0.15, 2000), 0, 1)
+    confidences = np.ones(2000)
+    best, curve = choose_thresholds(scores, confidences, needs_cloud, 20.0, 0.95)
+    assert best.cloud_recall >= 0.95
+    assert best.cost_per_request == min(
+        point.cost_per_request for point in curve if point.cloud_recall >= 0.95
+    )
+    # A cheaper cloud call (lower ratio) may never raise the recall it buys.
+    cheap, _ = choose_thresholds(scores, confidences, needs_cloud, 2.0, 0.0)
+    assert cheap.score_threshold >= best.score_threshold
+
+
+def test_shipped_model_is_used_and_routes_sensibly() -> None:
+    from router_service.core.config import Settings
+    from router_service.request_router import RequestRouter
+
+    router = RequestRouter.from_settings(Settings())
+    assert isinstance(router.scorer, LogisticScorer)
+    assert router.policy == Policy(
+        router.scorer.thresholds.score, router.scorer.thresholds.confidence
+    )
+    for text, tier in [
+        ("Do you have vegan options?", "local"),
+        ("Can I book a table for four tonight at 8?", "local"),
+        ("My card payment was declined twice and I was still charged", "cloud"),
+        ("日曜日は営業していますか", "cloud"),
+    ]:
+        decision = router.decide({"model": "auto", **user_request(text)})
+        assert decision.tier == tier, (text, decision)
+    rule = router.decide({"model": "auto", **user_request("I want to complain about the waiter")})
+    assert rule.reason == "rule:complaint" and rule.score is None

@@ -1,0 +1,71 @@
+"""Choose the score and confidence thresholds by expected cost.
+
+A needless cloud call costs 1; a request that needed the cloud but was
+answered locally costs `cost_ratio` (default 20). Over a grid of
+(score, confidence) thresholds, the policy `cloud if score > s or
+confidence < c` is costed on held-out rows; the cheapest point whose cloud
+recall is at least `recall_floor` wins. The whole curve is returned so the
+choice can be reported, never hand-tuned.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+SCORE_GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
+CONFIDENCE_GRID = np.round(np.arange(0.0, 0.95, 0.05), 2)
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    score_threshold: float
+    confidence_threshold: float
+    cloud_recall: float
+    local_share: float  # share of local-labelled rows kept local
+    cost_per_request: float
+
+
+def operating_point(
+    scores: np.ndarray,
+    confidences: np.ndarray,
+    needs_cloud: np.ndarray,
+    score_threshold: float,
+    confidence_threshold: float,
+    cost_ratio: float,
+) -> OperatingPoint:
+    to_cloud = (scores > score_threshold) | (confidences < confidence_threshold)
+    cloud_rows = needs_cloud.astype(bool)
+    missed = np.sum(cloud_rows & ~to_cloud)
+    cost = np.sum(to_cloud) + cost_ratio * missed
+    return OperatingPoint(
+        score_threshold=float(score_threshold),
+        confidence_threshold=float(confidence_threshold),
+        cloud_recall=float(np.mean(to_cloud[cloud_rows])) if cloud_rows.any() else 1.0,
+        local_share=float(np.mean(~to_cloud[~cloud_rows])) if (~cloud_rows).any() else 0.0,
+        cost_per_request=float(cost / len(scores)),
+    )
+
+
+def choose_thresholds(
+    scores: Sequence[float],
+    confidences: Sequence[float],
+    needs_cloud: Sequence[bool],
+    cost_ratio: float = 20.0,
+    recall_floor: float = 0.95,
+) -> tuple[OperatingPoint, list[OperatingPoint]]:
+    """The chosen point, and the curve over score thresholds at its confidence threshold."""
+    score_array = np.asarray(scores, dtype=float)
+    confidence_array = np.asarray(confidences, dtype=float)
+    label_array = np.asarray(needs_cloud, dtype=bool)
+    points = [
+        operating_point(score_array, confidence_array, label_array, s, c, cost_ratio)
+        for c in CONFIDENCE_GRID
+        for s in SCORE_GRID
+    ]
+    admissible = [point for point in points if point.cloud_recall >= recall_floor]
+    # If no point reaches the floor, fall back to the highest recall (cloud-leaning).
+    pool = admissible or sorted(points, key=lambda p: -p.cloud_recall)[:1]
+    best = min(pool, key=lambda p: (p.cost_per_request, -p.cloud_recall))
+    curve = [p for p in points if p.confidence_threshold == best.confidence_threshold]
+    return best, curve
