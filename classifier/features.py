@@ -16,13 +16,26 @@ from classifier.tokens import estimate_tokens
 JSON_INSTRUCTION = re.compile(r"\bjson\b|джейсон", re.IGNORECASE)
 URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 CODE = re.compile(r"```|\bdef \w+\(|\bfunction\s*\(|;\s*$|\{\s*\"", re.MULTILINE)
-# A short question that asks the bot to clarify what it just said.
-CLARIFYING_MAX_WORDS = 15
+# A user turn saying the previous answer did not help: a bot that keeps
+# getting these is failing, and the next answer needs a stronger model.
+CLARIFYING = re.compile(
+    r"what do you mean|i (still )?do(n't| not) (understand|get it)|i didn't (understand|get)"
+    r"|not what i asked|that doesn't answer|you didn't answer|not clear|unclear"
+    r"|explain (again|better)|^\s*(what|huh|sorry)\s*\?+\s*$"
+    r"|не (понял|поняла|понятно)|непонятно|что (вы )?имеете в виду"
+    r"|объясните|это не то,? что я спрашивал|вы не ответили",
+    re.IGNORECASE,
+)
+CLARIFYING_MAX_WORDS = 25
+# Routing reads at most this much of a long message: its head and its tail.
+# A RAG prompt's size is a numeric feature; its question is usually at an end.
+FOCUS_HEAD_CHARS = 500
+FOCUS_TAIL_CHARS = 500
 
 
 @dataclass(frozen=True)
 class RequestFeatures:
-    last_user_text: str
+    last_user_text: str  # the focus of the user's last message (see `focus`)
     previous_user_text: str
     turn_index: int  # number of user turns, 1 for a first message
     prompt_tokens: int  # the whole prompt as sent to a model
@@ -43,18 +56,19 @@ def extract_features(request: Mapping[str, Any]) -> RequestFeatures:
     """Build features from an OpenAI chat or Anthropic Messages request body."""
     turns = normalise_turns(request)
     user_turns = [turn.text for turn in turns if turn.role == "user"]
-    last_user = user_turns[-1] if user_turns else ""
+    whole_last_user = user_turns[-1] if user_turns else ""
+    last_user = focus(whole_last_user)
     prompt_tokens = sum(estimate_tokens(turn.text) for turn in turns)
-    last_user_tokens = estimate_tokens(last_user)
+    last_user_tokens = estimate_tokens(whole_last_user)
     schema = _json_schema(request.get("response_format"))
     return RequestFeatures(
         last_user_text=last_user,
-        previous_user_text=user_turns[-2] if len(user_turns) > 1 else "",
+        previous_user_text=focus(user_turns[-2]) if len(user_turns) > 1 else "",
         turn_index=len(user_turns),
         prompt_tokens=prompt_tokens,
         context_tokens=prompt_tokens - last_user_tokens,
         last_user_tokens=last_user_tokens,
-        requires_json=_requires_json(request, turns, last_user),
+        requires_json=_requires_json(request, turns, whole_last_user),
         json_schema=schema,
         has_tools=bool(request.get("tools") or request.get("functions")),
         clarifying_streak=_clarifying_streak(user_turns),
@@ -64,6 +78,13 @@ def extract_features(request: Mapping[str, Any]) -> RequestFeatures:
         has_url=bool(URL.search(last_user)),
         has_code=bool(CODE.search(last_user)),
     )
+
+
+def focus(text: str) -> str:
+    """The whole text if short, else its head and tail: what rules and n-grams read."""
+    if len(text) <= FOCUS_HEAD_CHARS + FOCUS_TAIL_CHARS:
+        return text
+    return f"{text[:FOCUS_HEAD_CHARS]}\n…\n{text[-FOCUS_TAIL_CHARS:]}"
 
 
 def _json_schema(response_format: Any) -> Mapping[str, Any] | None:
@@ -76,6 +97,7 @@ def _json_schema(response_format: Any) -> Mapping[str, Any] | None:
 
 
 def _requires_json(request: Mapping[str, Any], turns: list[Turn], last_user: str) -> bool:
+    """A JSON `response_format`, or JSON asked for in the system prompt or the message."""
     response_format = request.get("response_format")
     if isinstance(response_format, Mapping) and response_format.get("type") in (
         "json_object",
@@ -95,13 +117,13 @@ def _mentions_json(text: str) -> bool:
 
 
 def _clarifying_streak(user_turns: list[str]) -> int:
+    """How many of the latest user turns in a row say the last answer did not help."""
     streak = 0
     for text in reversed(user_turns):
-        if "?" not in text or len(text.split()) > CLARIFYING_MAX_WORDS:
+        if len(text.split()) > CLARIFYING_MAX_WORDS or not CLARIFYING.search(text):
             break
         streak += 1
-    # A single question is just a question; a streak starts with the second.
-    return streak if streak >= 2 else 0
+    return streak
 
 
 def _caps_ratio(text: str) -> float:

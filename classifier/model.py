@@ -14,8 +14,10 @@ pickle, no I/O.
 
     confidence = min(1, coverage / FULL_COVERAGE) * agreement
 
-- coverage: the share of the words of the user's message that are in the
-  vocabulary. It falls for unknown vocabulary, another language or gibberish.
+- coverage: the mean of two shares of the user's message found in the
+  vocabulary: its words, and its word pairs. Unknown words (another language,
+  gibberish) lower the first; familiar words in unfamiliar combinations (a
+  kind of request the model has not seen) lower the second.
 - agreement: 1 - (max - min) of the ensemble members' probabilities. Members
   were fit on bootstrap resamples; where the training data says little they
   disagree.
@@ -29,6 +31,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from classifier.features import RequestFeatures
@@ -137,7 +140,12 @@ class LogisticScorer:
         tokens = words(features.last_user_text)
         if not tokens:
             return 0.0
-        return sum(f"w:{token}" in self._terms for token in tokens) / len(tokens)
+        known_words = sum(f"w:{token}" in self._terms for token in tokens) / len(tokens)
+        if len(tokens) == 1:
+            return known_words
+        pairs = [f"b:{first} {second}" for first, second in pairwise(tokens)]
+        known_pairs = sum(pair in self._terms for pair in pairs) / len(pairs)
+        return (known_words + known_pairs) / 2
 
 
 def _sigmoid(value: float) -> float:

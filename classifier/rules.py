@@ -40,10 +40,17 @@ class Rule:
     name: str
     tier: Tier
     # The rule's patterns joined into one alternation: one scan per rule.
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | None
+    # Fires on any message at least this long (in estimated tokens).
+    min_message_tokens: int | None = None
 
-    def matches(self, text: str) -> bool:
-        return self.pattern.search(text) is not None
+    def matches(self, features: RequestFeatures) -> bool:
+        long_enough = self.min_message_tokens is not None and (
+            features.last_user_tokens >= self.min_message_tokens
+        )
+        if long_enough:
+            return True
+        return self.pattern is not None and self.pattern.search(features.last_user_text) is not None
 
 
 @dataclass(frozen=True)
@@ -66,14 +73,13 @@ class RuleSet:
 
     def first_match(self, features: RequestFeatures) -> Rule | None:
         """The rule that decides this request, cloud rules first; None if none fires."""
-        text = features.last_user_text
         for rule in self.rules:
-            if rule.tier == "cloud" and rule.matches(text):
+            if rule.tier == "cloud" and rule.matches(features):
                 return rule
         if not self.clean.admits(features):
             return None
         for rule in self.rules:
-            if rule.tier == "local" and rule.matches(text):
+            if rule.tier == "local" and rule.matches(features):
                 return rule
         return None
 
@@ -83,17 +89,26 @@ def _parse_rule(index: int, entry: Any) -> Rule:
         raise RulesError(f"rule #{index} must be a mapping")
     name = entry.get("name")
     tier = entry.get("tier")
-    patterns = entry.get("patterns")
+    patterns = entry.get("patterns") or []
+    min_tokens = entry.get("min_message_tokens")
     if not isinstance(name, str) or not name:
         raise RulesError(f"rule #{index} needs a 'name'")
     if tier not in TIERS:
         raise RulesError(f"rule {name!r}: 'tier' must be one of {', '.join(TIERS)}")
-    if not isinstance(patterns, Sequence) or isinstance(patterns, str) or not patterns:
-        raise RulesError(f"rule {name!r}: 'patterns' must be a non-empty list")
+    if min_tokens is not None and (not isinstance(min_tokens, int) or min_tokens < 1):
+        raise RulesError(f"rule {name!r}: 'min_message_tokens' must be a positive integer")
+    if not isinstance(patterns, Sequence) or isinstance(patterns, str):
+        raise RulesError(f"rule {name!r}: 'patterns' must be a list")
+    if not patterns and min_tokens is None:
+        raise RulesError(f"rule {name!r}: give a non-empty list of 'patterns'")
     for pattern in patterns:  # each alone first, so an error names its pattern
         try:
             re.compile(str(pattern))
         except re.error as error:
             raise RulesError(f"rule {name!r}: bad pattern {pattern!r}: {error}") from error
-    joined = re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
-    return Rule(name=name, tier=cast(Tier, tier), pattern=joined)
+    joined = (
+        re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
+        if patterns
+        else None
+    )
+    return Rule(name=name, tier=cast(Tier, tier), pattern=joined, min_message_tokens=min_tokens)

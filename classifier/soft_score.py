@@ -62,9 +62,7 @@ def _factor_values(features: RequestFeatures) -> dict[str, float]:
         "long_message": _ramp(features.last_user_tokens, MESSAGE_FREE_TOKENS, MESSAGE_FULL_TOKENS),
         "requires_json": float(features.requires_json),
         "tools": float(features.has_tools),
-        "clarifying_streak": min(1.0, (features.clarifying_streak - 1) / 2)
-        if features.clarifying_streak
-        else 0.0,
+        "clarifying_streak": min(1.0, features.clarifying_streak / 2),
         "urgency": float(features.exclamations >= 2 or features.caps_ratio > 0.5),
         "code_or_url": float(features.has_code or features.has_url),
         "many_digits": float(features.digits >= 8),

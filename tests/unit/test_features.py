@@ -22,7 +22,7 @@ def test_openai_request_with_system_prompt_and_history() -> None:
     assert features.last_user_tokens == estimate_tokens("and on Sunday?")
     assert features.context_tokens == features.prompt_tokens - features.last_user_tokens
     assert features.context_tokens >= estimate_tokens(CAFE_SYSTEM)
-    assert features.clarifying_streak == 2
+    assert features.clarifying_streak == 0  # a follow-up, not a complaint about the answer
 
 
 def test_anthropic_request_with_top_level_system_and_blocks() -> None:
@@ -78,3 +78,26 @@ def test_tools_are_detected() -> None:
         }
     )
     assert features.has_tools
+
+
+def test_clarifying_streak_counts_turns_saying_the_answer_did_not_help() -> None:
+    turns = [
+        ("user", "Can I change my catering order?"),
+        ("assistant", "Please see our policy."),
+        ("user", "What do you mean? Which policy?"),
+        ("assistant", "The catering policy."),
+        ("user", "I still don't understand, can I change it or not?"),
+    ]
+    request = {"messages": [{"role": role, "content": text} for role, text in turns]}
+    assert extract_features(request).clarifying_streak == 2
+    russian = {"messages": [{"role": "user", "content": "Не понял, объясните ещё раз"}]}
+    assert extract_features(russian).clarifying_streak == 1
+
+
+def test_long_message_is_read_by_its_head_and_tail() -> None:
+    document = "Terms of the loyalty programme. " * 400
+    text = f"{document}\nQuestion: do my points expire?"
+    features = extract_features({"messages": [{"role": "user", "content": text}]})
+    assert len(features.last_user_text) < 1100
+    assert features.last_user_text.endswith("do my points expire?")
+    assert features.last_user_tokens == estimate_tokens(text)  # size counts the whole text

@@ -58,7 +58,12 @@ def test_rules_fire_before_the_score() -> None:
 
 def test_soft_score_routes_long_context_and_json_to_cloud() -> None:
     rag = "Document: " + "the terms of the loyalty programme are as follows. " * 300
-    assert route(f"{rag}\nQuestion: can I combine two vouchers?").startswith("cloud score")
+    with_document = [{"role": "system", "content": rag}]
+    assert route(
+        "Can I combine two vouchers?",
+        messages=[*with_document, {"role": "user", "content": "Can I combine two vouchers?"}],
+    ).startswith("cloud score")
+    assert route(f"{rag}\nQuestion: can I combine two vouchers?") == "cloud rule:long_message"
     assert route("Give me today's specials", response_format={"type": "json_object"}).startswith(
         "cloud score"
     )
@@ -95,6 +100,7 @@ def test_policy_thresholds(score: float, confidence: float, tier: str, reason: s
         ({}, "'rules' must be a list"),
         ({"rules": [{"name": "x", "tier": "gpu", "patterns": ["a"]}]}, "'tier' must be"),
         ({"rules": [{"name": "x", "tier": "local", "patterns": []}]}, "non-empty list"),
+        ({"rules": [{"name": "x", "tier": "cloud", "min_message_tokens": 0}]}, "positive integer"),
         ({"rules": [{"name": "x", "tier": "local", "patterns": ["("]}]}, "bad pattern"),
     ],
 )
