@@ -54,16 +54,6 @@ def load_training_examples(datasets_dir: Path) -> list[Example]:
     return [row for row in rows if row.tier != "unknown"]
 
 
-def load_out_of_scope_examples(datasets_dir: Path) -> list[Example]:
-    """CLINC150's out-of-scope training and validation rows, tier `unknown`.
-
-    Never fit on: they stand for inputs unlike anything the model knows when
-    the confidence threshold is chosen (their production default is cloud).
-    """
-    mapping = TierMapping.load(datasets_dir)
-    return _clinc150(datasets_dir, mapping, ("oos_train", "oos_val"), "train")
-
-
 def load_evaluation_sets(datasets_dir: Path) -> dict[str, list[Example]]:
     """Held-out sets, never trained on, keyed by name."""
     mapping = TierMapping.load(datasets_dir)
