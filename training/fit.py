@@ -86,9 +86,7 @@ def export(model: FittedModel, version: str, metadata: dict[str, Any]) -> dict[s
 
 
 def _logistic(config: FitConfig) -> LogisticRegression:
-    return LogisticRegression(
-        C=config.regularisation_c, class_weight="balanced", max_iter=3000
-    )
+    return LogisticRegression(C=config.regularisation_c, class_weight="balanced", max_iter=3000)
 
 
 def _weights(estimator: LogisticRegression, text_size: int) -> dict[str, Any]:
