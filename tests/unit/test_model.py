@@ -98,3 +98,28 @@ def test_shipped_model_is_used_and_routes_sensibly() -> None:
         assert decision.tier == tier, (text, decision)
     rule = router.decide({"model": "auto", **user_request("I want to complain about the waiter")})
     assert rule.reason == "rule:complaint" and rule.score is None
+
+
+def test_without_a_model_the_router_falls_back_to_the_soft_score(tmp_path: Path) -> None:
+    from classifier import SoftScorer
+    from router_service.core.config import Settings
+    from router_service.request_router import RequestRouter
+
+    router = RequestRouter.from_settings(Settings(model_path=tmp_path / "missing.json"))
+    assert isinstance(router.scorer, SoftScorer)
+    assert router.policy == Policy(0.35, 0.6)
+    decision = router.decide({"model": "auto", **user_request("Can I bring my dog inside?")})
+    assert (decision.tier, decision.classifier_version) == ("local", "soft-v1")
+    assert router.decide({"model": "auto", **user_request("I want a refund")}).reason == (
+        "rule:complaint"
+    )
+
+
+def test_thresholds_from_settings_override_the_model() -> None:
+    from router_service.core.config import Settings
+    from router_service.request_router import RequestRouter
+
+    router = RequestRouter.from_settings(Settings(score_threshold=0.5))
+    assert isinstance(router.scorer, LogisticScorer)
+    assert router.policy.score_threshold == 0.5
+    assert router.policy.confidence_threshold == router.scorer.thresholds.confidence
