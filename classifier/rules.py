@@ -41,6 +41,8 @@ class Rule:
     tier: Tier
     # The rule's patterns joined into one alternation: one scan per rule.
     pattern: re.Pattern[str] | None
+    # Patterns that start with `^`, tried at the start of the text only.
+    anchored: re.Pattern[str] | None = None
     # Fires on any message at least this long (in estimated tokens).
     min_message_tokens: int | None = None
 
@@ -49,6 +51,8 @@ class Rule:
             features.last_user_tokens >= self.min_message_tokens
         )
         if long_enough:
+            return True
+        if self.anchored is not None and self.anchored.match(lowered_text) is not None:
             return True
         return self.pattern is not None and self.pattern.search(lowered_text) is not None
 
@@ -117,11 +121,17 @@ def _parse_rule(index: int, entry: Any) -> Rule:
             re.compile(str(pattern))
         except re.error as error:
             raise RulesError(f"rule {name!r}: bad pattern {pattern!r}: {error}") from error
+    texts = [lowercase_pattern(str(pattern)) for pattern in patterns]
+    return Rule(
+        name=name,
+        tier=cast(Tier, tier),
+        pattern=_alternation([text for text in texts if not text.startswith("^")]),
+        anchored=_alternation([text for text in texts if text.startswith("^")]),
+        min_message_tokens=min_tokens,
+    )
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
     # Matched against lower-cased text without IGNORECASE: Python's regex
     # engine is several times slower on case-insensitive alternations.
-    joined = (
-        re.compile("|".join(f"(?:{lowercase_pattern(str(pattern))})" for pattern in patterns))
-        if patterns
-        else None
-    )
-    return Rule(name=name, tier=cast(Tier, tier), pattern=joined, min_message_tokens=min_tokens)
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns)) if patterns else None
