@@ -6,10 +6,13 @@ import sys
 import uvicorn
 from starlette.types import ASGIApp
 
+from classifier import RulesError
+from classifier.model import ArtifactError
 from router_service.core.config import Settings
 from router_service.environment import prepare_environment
 from router_service.key_check import KeyCheck
 from router_service.request_guard import RequestGuard
+from router_service.request_router import RequestRouter
 
 
 class ConfigurationError(RuntimeError):
@@ -28,12 +31,25 @@ def build_app(settings: Settings) -> ASGIApp:
     return KeyCheck(guarded, os.environ["LITELLM_MASTER_KEY"])
 
 
+def check_routing_files(settings: Settings) -> None:
+    """Load the rules and the model once, so a bad file stops start-up with a clear message."""
+    try:
+        RequestRouter.from_settings(settings)
+    except RulesError as error:
+        raise ConfigurationError(f"bad rules file {settings.rules_path}: {error}") from error
+    except ArtifactError as error:
+        raise ConfigurationError(f"bad model file {settings.model_path}: {error}") from error
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(f"cannot read the routing files: {error}") from error
+
+
 def serve(settings: Settings) -> None:
     if settings.master_key is None and not os.environ.get("LITELLM_MASTER_KEY"):
         raise ConfigurationError(
             "no master key: set HR_MASTER_KEY to a long random secret "
             "(e.g. sk-$(openssl rand -hex 24)), or use `hybrid-router up` for local use"
         )
+    check_routing_files(settings)
     prepare_environment(os.environ, settings)
     app = build_app(settings)
     print(f"hybrid-router proxy on http://{settings.host}:{settings.port}", file=sys.stderr)
