@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from classifier.features import RequestFeatures
+from classifier.literals import required_literals
 from classifier.tiers import TIERS, Tier
 
 
@@ -43,6 +44,8 @@ class Rule:
     pattern: re.Pattern[str] | None
     # Patterns that start with `^`, tried at the start of the text only.
     anchored: re.Pattern[str] | None = None
+    # Substrings one of which `pattern` needs (None: unknown, always run it).
+    required: tuple[str, ...] | None = None
     # Fires on any message at least this long (in estimated tokens).
     min_message_tokens: int | None = None
 
@@ -54,7 +57,11 @@ class Rule:
             return True
         if self.anchored is not None and self.anchored.match(lowered_text) is not None:
             return True
-        return self.pattern is not None and self.pattern.search(lowered_text) is not None
+        if self.pattern is None:
+            return False
+        if self.required is not None and not any(part in lowered_text for part in self.required):
+            return False
+        return self.pattern.search(lowered_text) is not None
 
 
 @dataclass(frozen=True)
@@ -122,13 +129,25 @@ def _parse_rule(index: int, entry: Any) -> Rule:
         except re.error as error:
             raise RulesError(f"rule {name!r}: bad pattern {pattern!r}: {error}") from error
     texts = [lowercase_pattern(str(pattern)) for pattern in patterns]
+    unanchored = [text for text in texts if not text.startswith("^")]
     return Rule(
         name=name,
         tier=cast(Tier, tier),
-        pattern=_alternation([text for text in texts if not text.startswith("^")]),
+        pattern=_alternation(unanchored),
         anchored=_alternation([text for text in texts if text.startswith("^")]),
+        required=_required(unanchored),
         min_message_tokens=min_tokens,
     )
+
+
+def _required(patterns: list[str]) -> tuple[str, ...] | None:
+    found: list[str] = []
+    for pattern in patterns:
+        literals = required_literals(pattern)
+        if literals is None:
+            return None
+        found += literals
+    return tuple(dict.fromkeys(found))
 
 
 def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
