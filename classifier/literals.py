@@ -6,18 +6,18 @@ and most messages fire no rule. Extraction is conservative: any construct it
 does not understand gives None (no prefilter), never a wrong literal.
 """
 
+from collections.abc import Iterator
+
 QUANTIFIERS = "?*+{"
 LITERAL_EXTRAS = " '-’"
 MIN_LITERAL = 2
 
 
-def split_top_level(pattern: str) -> list[str]:
-    """The alternatives of `pattern` at nesting depth zero."""
-    parts: list[str] = []
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """(index, char, depth before it) of each unescaped char outside a [...] class."""
     depth = 0
     in_class = False
     escaped = False
-    start = 0
     for index, char in enumerate(pattern):
         if escaped:
             escaped = False
@@ -27,15 +27,16 @@ def split_top_level(pattern: str) -> list[str]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(pattern[start:index])
-            start = index + 1
-    parts.append(pattern[start:])
-    return parts
+        else:
+            yield index, char, depth
+            depth += {"(": 1, ")": -1}.get(char, 0)
+
+
+def split_top_level(pattern: str) -> list[str]:
+    """The alternatives of `pattern` at nesting depth zero."""
+    cuts = [index for index, char, depth in _structure(pattern) if char == "|" and depth == 0]
+    bounds = zip([-1, *cuts], [*cuts, len(pattern)], strict=True)
+    return [pattern[start + 1 : stop] for start, stop in bounds]
 
 
 def required_literals(pattern: str) -> list[str] | None:
@@ -65,20 +66,10 @@ def _alternative_literals(alternative: str) -> list[str] | None:
 
 
 def _closing_paren(text: str) -> int | None:
-    depth = 0
-    escaped = False
-    for index, char in enumerate(text):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
+    """Index of the `)` that closes the `(` at the start of `text`."""
+    return next(
+        (index for index, char, depth in _structure(text) if char == ")" and depth == 1), None
+    )
 
 
 def _literal_prefix(text: str) -> str:
