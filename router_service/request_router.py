@@ -3,6 +3,7 @@
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +24,12 @@ class RequestRouter:
     @classmethod
     def from_settings(cls, settings: Settings) -> "RequestRouter":
         """The learned model when its artifact exists, else the soft score."""
-        scorer: Scorer
-        if settings.model_path.is_file():
-            model = load_model(settings.model_path)
-            scorer, defaults = model, Policy(model.thresholds.score, model.thresholds.confidence)
-        else:
-            scorer, defaults = SoftScorer(), Policy()
-        policy = Policy(
-            _first_set(settings.score_threshold, defaults.score_threshold),
-            _first_set(settings.confidence_threshold, defaults.confidence_threshold),
+        return _build_router(
+            settings.rules_path,
+            settings.model_path,
+            settings.score_threshold,
+            settings.confidence_threshold,
         )
-        return cls(rules=load_rules(settings.rules_path), scorer=scorer, policy=policy)
 
     def decide(self, request: Mapping[str, Any]) -> Decision:
         """Pinned tiers are obeyed; `auto` goes through rules, scorer and policy."""
@@ -41,6 +37,29 @@ class RequestRouter:
         if requested in TIERS:
             return Decision(requested, "pinned", None, None, None)
         return decide(extract_features(request), self.rules, self.scorer, self.policy)
+
+
+# Start-up checks the routing files, then LiteLLM builds the callback from the
+# same settings: the cache makes that one load (about 0.4 s), not two. A
+# router is immutable, so sharing it is safe; a failed load is not cached.
+@lru_cache(maxsize=4)
+def _build_router(
+    rules_path: Path,
+    model_path: Path,
+    score_threshold: float | None,
+    confidence_threshold: float | None,
+) -> RequestRouter:
+    scorer: Scorer
+    if model_path.is_file():
+        model = load_model(model_path)
+        scorer, defaults = model, Policy(model.thresholds.score, model.thresholds.confidence)
+    else:
+        scorer, defaults = SoftScorer(), Policy()
+    policy = Policy(
+        _first_set(score_threshold, defaults.score_threshold),
+        _first_set(confidence_threshold, defaults.confidence_threshold),
+    )
+    return RequestRouter(rules=load_rules(rules_path), scorer=scorer, policy=policy)
 
 
 def _first_set(override: float | None, default: float) -> float:

@@ -32,7 +32,10 @@ def build_app(settings: Settings) -> ASGIApp:
 
 
 def check_routing_files(settings: Settings) -> None:
-    """Load the rules and the model once, so a bad file stops start-up with a clear message."""
+    """Load the rules and the model before LiteLLM, so a bad file stops start-up clearly.
+
+    The loaded router is cached: the routing hook reuses it (`RequestRouter.from_settings`).
+    """
     try:
         RequestRouter.from_settings(settings)
     except RulesError as error:
