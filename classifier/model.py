@@ -31,13 +31,12 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from classifier.features import RequestFeatures
-from classifier.ngrams import text_terms, words
+from classifier.ngrams import text_terms
 from classifier.numeric import NUMERIC_FEATURES, numeric_vector
 from classifier.scoring import Scored
 
@@ -99,46 +98,67 @@ class LogisticScorer:
 
     def decision_functions(self, features: RequestFeatures) -> list[float]:
         """The linear decision of every model: the main one first, then the ensemble."""
+        return self._decisions(self._look_up(features), features)
+
+    def score(self, features: RequestFeatures) -> Scored:
+        found = self._look_up(features)
+        main, *members = self._decisions(found, features)
+        probability = _sigmoid(-(self._calibration_a * main + self._calibration_b))
+        member_probabilities = [_sigmoid(value) for value in members]
+        agreement = 1.0 - (max(member_probabilities) - min(member_probabilities))
+        confidence = min(1.0, found.coverage / FULL_COVERAGE) * agreement
+        return Scored(
+            score=probability,
+            confidence=confidence,
+            factors={"coverage": round(found.coverage, 3), "agreement": round(agreement, 3)},
+        )
+
+    def coverage(self, features: RequestFeatures) -> float:
+        return self._look_up(features).coverage
+
+    def _look_up(self, features: RequestFeatures) -> "_Found":
+        """The request's vocabulary rows and term counts, and its coverage, in one pass."""
         rows: list[int] = []
         counts: list[int] = []
+        # Word (`w:`) and word-pair (`b:`) occurrences: all, and those in the vocabulary.
+        words_all = words_known = pairs_all = pairs_known = 0
         for term, count in Counter(text_terms(features)).items():
             row = self._index.get(term)
             if row is not None:
                 rows.append(row)
                 counts.append(count)
+            if term[0] == "w":
+                words_all += count
+                words_known += count if row is not None else 0
+            elif term[0] == "b":
+                pairs_all += count
+                pairs_known += count if row is not None else 0
+        if not words_all:
+            coverage = 0.0
+        elif not pairs_all:
+            coverage = words_known / words_all
+        else:
+            coverage = (words_known / words_all + pairs_known / pairs_all) / 2
+        return _Found(rows, counts, coverage)
+
+    def _decisions(self, found: "_Found", features: RequestFeatures) -> list[float]:
         totals = self._intercepts.copy()
-        if rows:
+        if found.rows:
             # Sublinear tf-idf, l2-normalised, as scikit-learn's TfidfTransformer.
-            index = np.fromiter(rows, dtype=np.intp, count=len(rows))
-            values = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self._idf[index]
+            index = np.fromiter(found.rows, dtype=np.intp, count=len(found.rows))
+            counts = np.asarray(found.counts, dtype=np.float64)
+            values = (1.0 + np.log(counts)) * self._idf[index]
             totals += (values @ self._text_weights[index]) / math.sqrt(float(values @ values))
         scaled = (np.asarray(numeric_vector(features), dtype=np.float64) - self._mean) / self._scale
         totals += scaled @ self._numeric_weights
         return [float(value) for value in totals]
 
-    def score(self, features: RequestFeatures) -> Scored:
-        main, *members = self.decision_functions(features)
-        probability = _sigmoid(-(self._calibration_a * main + self._calibration_b))
-        member_probabilities = [_sigmoid(value) for value in members]
-        agreement = 1.0 - (max(member_probabilities) - min(member_probabilities))
-        coverage = self.coverage(features)
-        confidence = min(1.0, coverage / FULL_COVERAGE) * agreement
-        return Scored(
-            score=probability,
-            confidence=confidence,
-            factors={"coverage": round(coverage, 3), "agreement": round(agreement, 3)},
-        )
 
-    def coverage(self, features: RequestFeatures) -> float:
-        tokens = words(features.last_user_text)
-        if not tokens:
-            return 0.0
-        known_words = sum(f"w:{token}" in self._index for token in tokens) / len(tokens)
-        if len(tokens) == 1:
-            return known_words
-        pairs = [f"b:{first} {second}" for first, second in pairwise(tokens)]
-        known_pairs = sum(pair in self._index for pair in pairs) / len(pairs)
-        return (known_words + known_pairs) / 2
+@dataclass(frozen=True)
+class _Found:
+    rows: list[int]
+    counts: list[int]
+    coverage: float
 
 
 def _sigmoid(value: float) -> float:
