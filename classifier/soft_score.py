@@ -83,7 +83,7 @@ def soft_confidence(features: RequestFeatures) -> float:
     if not letters:
         return 0.0
     foreign_share = 1.0 - len(KNOWN_SCRIPT.findall(text)) / len(letters)
-    words = [word for word in re.findall(r"[^\W\d_]{4,}", text)]
+    words = re.findall(r"[^\W\d_]{4,}", text)
     vowelless_share = (
         sum(1 for word in words if not VOWEL.search(word)) / len(words) if words else 0.0
     )

@@ -62,15 +62,14 @@ def build_artifact(
     # Score the holdout with the exported artifact itself: thresholds are
     # chosen on exactly what runs in production.
     scorer = LogisticScorer(seal({**draft, "thresholds": {"score": 0.5, "confidence": 0.5}}))
-    selection = holdout
-    selection_features = [extract_features(example.request) for example in selection]
-    scored = [scorer.score(features) for features in selection_features]
+    holdout_features = [extract_features(example.request) for example in holdout]
+    scored = [scorer.score(features) for features in holdout_features]
     scores = np.array([item.score for item in scored])
-    reference = model.predict_proba(selection_features)
+    reference = model.predict_proba(holdout_features)
     drift = float(np.max(np.abs(scores - reference)))
     if drift > ROUND_TRIP_TOLERANCE:
         raise RuntimeError(f"artifact scores differ from scikit-learn by {drift:.2e}")
-    needs_cloud = np.array([example.tier != "local" for example in selection])
+    needs_cloud = labels(holdout).astype(bool)
     best, curve = choose_thresholds(
         scores, [item.confidence for item in scored], needs_cloud, cost_ratio, recall_floor
     )
