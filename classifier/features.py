@@ -5,6 +5,7 @@ prompt, `response_format`, tools), deterministically and without I/O.
 """
 
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from classifier.tokens import estimate_tokens
 JSON_INSTRUCTION = re.compile(r"\bjson\b|джейсон", re.IGNORECASE)
 URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 CODE = re.compile(r"```|\bdef \w+\(|\bfunction\s*\(|;\s*$|\{\s*\"", re.MULTILINE)
+CODE_MARKERS = ("`", "def ", "function", ";", "{")  # one of these occurs in every CODE match
 # A user turn saying the previous answer did not help: a bot that keeps
 # getting these is failing, and the next answer needs a stronger model.
 CLARIFYING = re.compile(
@@ -26,10 +28,17 @@ CLARIFYING = re.compile(
     r"|объясните|это не то,? что я спрашивал|вы не ответили",
 )  # matched on lower-cased text: case-insensitive alternations are slow in `re`
 CLARIFYING_MAX_WORDS = 25
+# Turns that carry instructions and documents rather than conversation.
+DOCUMENT_ROLES = ("system", "tool")
 # Routing reads at most this much of a long message: its head and its tail.
 # A RAG prompt's size is a numeric feature; its question is usually at an end.
 FOCUS_HEAD_CHARS = 500
 FOCUS_TAIL_CHARS = 500
+# Fewer letters than this say nothing about shouting: "OK", "HI!".
+MIN_LETTERS_FOR_CAPS = 8
+ASCII_LETTERS = string.ascii_letters.encode("ascii")
+ASCII_CAPITALS = string.ascii_uppercase.encode("ascii")
+ASCII_DIGITS = string.digits.encode("ascii")
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,7 @@ class RequestFeatures:
     turn_index: int  # number of user turns, 1 for a first message
     prompt_tokens: int  # the whole prompt as sent to a model
     context_tokens: int  # everything but the last user message: system, RAG, history
+    system_tokens: int  # system prompts and tool results: instructions and retrieved documents
     last_user_tokens: int
     requires_json: bool
     json_schema: Mapping[str, Any] | None
@@ -58,24 +68,27 @@ def extract_features(request: Mapping[str, Any]) -> RequestFeatures:
     whole_last_user = user_turns[-1] if user_turns else ""
     last_user = focus(whole_last_user)
     prompt_tokens = sum(estimate_tokens(turn.text) for turn in turns)
+    system_tokens = sum(estimate_tokens(turn.text) for turn in turns if turn.role in DOCUMENT_ROLES)
     last_user_tokens = estimate_tokens(whole_last_user)
     schema = _json_schema(request.get("response_format"))
+    letters, capitals, digits = _character_counts(last_user)
     return RequestFeatures(
         last_user_text=last_user,
         previous_user_text=focus(user_turns[-2]) if len(user_turns) > 1 else "",
         turn_index=len(user_turns),
         prompt_tokens=prompt_tokens,
         context_tokens=prompt_tokens - last_user_tokens,
+        system_tokens=system_tokens,
         last_user_tokens=last_user_tokens,
         requires_json=_requires_json(request, turns, whole_last_user),
         json_schema=schema,
         has_tools=bool(request.get("tools") or request.get("functions")),
         clarifying_streak=_clarifying_streak(user_turns),
         exclamations=last_user.count("!"),
-        caps_ratio=_caps_ratio(last_user),
-        digits=sum(map(str.isdigit, last_user)),
-        has_url=bool(URL.search(last_user)),
-        has_code=bool(CODE.search(last_user)),
+        caps_ratio=capitals / letters if letters >= MIN_LETTERS_FOR_CAPS else 0.0,
+        digits=digits,
+        has_url=_has_url(last_user),
+        has_code=_has_code(last_user),
     )
 
 
@@ -125,8 +138,24 @@ def _clarifying_streak(user_turns: list[str]) -> int:
     return streak
 
 
-def _caps_ratio(text: str) -> float:
-    letters = sum(map(str.isalpha, text))
-    if letters < 8:
-        return 0.0
-    return sum(map(str.isupper, text)) / letters
+def _character_counts(text: str) -> tuple[int, int, int]:
+    """Letters, capitals and digits in `text`."""
+    if text.isascii():
+        # bytes.translate deletes in C: counts without a loop over characters.
+        data = text.encode("ascii")
+        size = len(data)
+        return (
+            size - len(data.translate(None, ASCII_LETTERS)),
+            size - len(data.translate(None, ASCII_CAPITALS)),
+            size - len(data.translate(None, ASCII_DIGITS)),
+        )
+    return sum(map(str.isalpha, text)), sum(map(str.isupper, text)), sum(map(str.isdigit, text))
+
+
+def _has_url(text: str) -> bool:
+    # Substring tests first: the regex is the slow part and most texts have no URL.
+    return ("://" in text or "www." in text.lower()) and URL.search(text) is not None
+
+
+def _has_code(text: str) -> bool:
+    return any(marker in text for marker in CODE_MARKERS) and CODE.search(text) is not None

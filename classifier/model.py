@@ -4,7 +4,7 @@ Training (scikit-learn, in `training/`) exports everything the model needs as
 plain JSON: vocabulary, idf weights, numeric scaling, the coefficients of the
 main model and of a small bootstrap ensemble, the Platt calibration, the
 thresholds chosen for cost, and training metadata, sealed with a SHA-256.
-Scoring here repeats scikit-learn's arithmetic with numpy: sublinear
+Scoring here repeats scikit-learn's arithmetic with numpy: binary
 tf-idf with l2 norm on the text terms, standard scaling on the numeric
 signals, a linear decision, then sigmoid calibration. No scikit-learn, no
 pickle, no I/O. (numpy here is only array arithmetic on exported numbers.)
@@ -15,9 +15,10 @@ pickle, no I/O. (numpy here is only array arithmetic on exported numbers.)
     confidence = min(1, coverage / FULL_COVERAGE) * agreement
 
 - coverage: the mean of two shares of the user's message found in the
-  vocabulary: its words, and its word pairs. Unknown words (another language,
-  gibberish) lower the first; familiar words in unfamiliar combinations (a
-  kind of request the model has not seen) lower the second.
+  vocabulary: its words, and its word pairs (`classifier.term_index`).
+  Unknown words (another language, gibberish) lower the first; familiar
+  words in unfamiliar combinations (a kind of request the model has not
+  seen) lower the second.
 - agreement: 1 - (max - min) of the ensemble members' probabilities. Members
   were fit on bootstrap resamples; where the training data says little they
   disagree.
@@ -28,7 +29,6 @@ Low confidence sends a request to the cloud: when in doubt, go to the cloud.
 import hashlib
 import json
 import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 
 from classifier.features import RequestFeatures
-from classifier.ngrams import text_terms
 from classifier.numeric import NUMERIC_FEATURES, numeric_vector
 from classifier.scoring import Scored
+from classifier.term_index import Found, TermIndex
 
-ARTIFACT_FORMAT = "hybrid-router-logistic/1"
+ARTIFACT_FORMAT = "hybrid-router-logistic/2"
 # A message whose words are 80% known counts as fully covered: names,
 # typos and numbers are normal even in familiar requests.
 FULL_COVERAGE = 0.8
@@ -78,19 +78,22 @@ class LogisticScorer:
         self.thresholds = Thresholds(**artifact["thresholds"])
         self._calibration_a = float(artifact["calibration"]["a"])
         self._calibration_b = float(artifact["calibration"]["b"])
+        self._terms = TermIndex(artifact["vocabulary"])
         models: Sequence[Mapping[str, Any]] = artifact["models"]
-        self._index = {term: index for index, term in enumerate(artifact["vocabulary"])}
-        self._idf = np.asarray(artifact["idf"], dtype=np.float64)
-        # One column per model (the main one first): a request gathers only its rows.
-        self._text_weights = np.asarray(
-            [model["text_weights"] for model in models], dtype=np.float64
-        ).T.copy()
-        self._numeric_weights = np.asarray(
-            [model["numeric_weights"] for model in models], dtype=np.float64
-        ).T.copy()
-        self._intercepts = np.asarray([model["intercept"] for model in models], dtype=np.float64)
-        self._mean = np.asarray(artifact["numeric"]["mean"], dtype=np.float64)
-        self._scale = np.asarray(artifact["numeric"]["scale"], dtype=np.float64)
+        # One column per model, the main one first.
+        text_weights = _columns(models, "text_weights")
+        numeric_weights = _columns(models, "numeric_weights")
+        intercepts = np.asarray([model["intercept"] for model in models], dtype=np.float64)
+        idf = np.asarray(artifact["idf"], dtype=np.float64)
+        # A term's row holds idf x each model's weight, then idf squared: a
+        # request's tf-idf decisions and l2 norm come from one gather and sum.
+        self._term_table = np.column_stack([text_weights * idf[:, np.newaxis], idf * idf])
+        # Standard scaling folded into the weights and intercepts:
+        # (x - mean) / scale @ w == x @ (w / scale) - (mean / scale) @ w.
+        mean = np.asarray(artifact["numeric"]["mean"], dtype=np.float64)
+        scale = np.asarray(artifact["numeric"]["scale"], dtype=np.float64)
+        self._numeric_weights = numeric_weights / scale[:, np.newaxis]
+        self._intercepts = intercepts - (mean / scale) @ numeric_weights
 
     @property
     def version(self) -> str:
@@ -116,49 +119,22 @@ class LogisticScorer:
     def coverage(self, features: RequestFeatures) -> float:
         return self._look_up(features).coverage
 
-    def _look_up(self, features: RequestFeatures) -> "_Found":
-        """The request's vocabulary rows and term counts, and its coverage, in one pass."""
-        rows: list[int] = []
-        counts: list[int] = []
-        # Word (`w:`) and word-pair (`b:`) occurrences: all, and those in the vocabulary.
-        words_all = words_known = pairs_all = pairs_known = 0
-        for term, count in Counter(text_terms(features)).items():
-            row = self._index.get(term)
-            if row is not None:
-                rows.append(row)
-                counts.append(count)
-            if term[0] == "w":
-                words_all += count
-                words_known += count if row is not None else 0
-            elif term[0] == "b":
-                pairs_all += count
-                pairs_known += count if row is not None else 0
-        if not words_all:
-            coverage = 0.0
-        elif not pairs_all:
-            coverage = words_known / words_all
-        else:
-            coverage = (words_known / words_all + pairs_known / pairs_all) / 2
-        return _Found(rows, counts, coverage)
+    def _look_up(self, features: RequestFeatures) -> Found:
+        return self._terms.look_up(features.last_user_text, features.previous_user_text)
 
-    def _decisions(self, found: "_Found", features: RequestFeatures) -> list[float]:
-        totals = self._intercepts.copy()
+    def _decisions(self, found: Found, features: RequestFeatures) -> list[float]:
+        numeric = np.asarray(numeric_vector(features), dtype=np.float64)
+        totals = self._intercepts + numeric @ self._numeric_weights
         if found.rows:
-            # Sublinear tf-idf, l2-normalised, as scikit-learn's TfidfTransformer.
-            index = np.fromiter(found.rows, dtype=np.intp, count=len(found.rows))
-            counts = np.asarray(found.counts, dtype=np.float64)
-            values = (1.0 + np.log(counts)) * self._idf[index]
-            totals += (values @ self._text_weights[index]) / math.sqrt(float(values @ values))
-        scaled = (np.asarray(numeric_vector(features), dtype=np.float64) - self._mean) / self._scale
-        totals += scaled @ self._numeric_weights
-        return [float(value) for value in totals]
+            # Binary tf-idf, l2-normalised, as scikit-learn's TfidfTransformer.
+            rows = np.fromiter(found.rows, dtype=np.intp, count=len(found.rows))
+            sums = self._term_table.take(rows, axis=0).sum(axis=0)
+            totals += sums[:-1] / math.sqrt(sums[-1])
+        return totals.tolist()  # type: ignore[no-any-return]
 
 
-@dataclass(frozen=True)
-class _Found:
-    rows: list[int]
-    counts: list[int]
-    coverage: float
+def _columns(models: Sequence[Mapping[str, Any]], key: str) -> np.ndarray:
+    return np.asarray([model[key] for model in models], dtype=np.float64).T.copy()
 
 
 def _sigmoid(value: float) -> float:

@@ -4,8 +4,13 @@ import math
 
 from classifier.features import RequestFeatures
 
+# Conversations longer than this read as this long: training data has few
+# long conversations, and a linear weight on their length would extrapolate.
+MAX_TURN_INDEX = 3
+
 NUMERIC_FEATURES: tuple[str, ...] = (
-    "log_context_tokens",
+    "log_system_tokens",
+    "log_history_tokens",
     "log_message_tokens",
     "requires_json",
     "has_tools",
@@ -22,11 +27,13 @@ NUMERIC_FEATURES: tuple[str, ...] = (
 def numeric_vector(features: RequestFeatures) -> list[float]:
     """Values in the order of `NUMERIC_FEATURES`; logs tame the long tails."""
     return [
-        math.log1p(features.context_tokens),
+        # Documents and instructions tell more than the length of a chat.
+        math.log1p(features.system_tokens),
+        math.log1p(features.context_tokens - features.system_tokens),
         math.log1p(features.last_user_tokens),
         float(features.requires_json),
         float(features.has_tools),
-        math.log1p(features.turn_index),
+        math.log1p(min(features.turn_index, MAX_TURN_INDEX)),
         float(min(features.clarifying_streak, 5)),
         float(min(features.exclamations, 5)),
         features.caps_ratio,

@@ -1,9 +1,9 @@
 """Requests to the feature matrix the logistic model is fit on.
 
 The text part is scikit-learn's CountVectorizer with `classifier.ngrams.text_terms`
-as its analyser, then sublinear tf-idf with l2 norm; the numeric part is
-`classifier.numeric.numeric_vector` standardised. `classifier.model` repeats
-exactly this arithmetic from the exported numbers.
+as its analyser and binary counts (whether a term occurs), then tf-idf with l2
+norm; the numeric part is `classifier.numeric.numeric_vector` standardised.
+`classifier.model` repeats exactly this arithmetic from the exported numbers.
 """
 
 from collections.abc import Sequence
@@ -28,9 +28,9 @@ class RequestVectorizer:
 
     def fit(self, features: Sequence[RequestFeatures]) -> "RequestVectorizer":
         self.counts_ = CountVectorizer(
-            analyzer=text_terms, min_df=self.min_df, max_features=self.max_features
+            analyzer=text_terms, min_df=self.min_df, max_features=self.max_features, binary=True
         )
-        self.tfidf_ = TfidfTransformer(sublinear_tf=True, norm="l2")
+        self.tfidf_ = TfidfTransformer(norm="l2")
         self.tfidf_.fit(self.counts_.fit_transform(features))
         self.scaler_ = StandardScaler().fit(_numeric(features))
         return self

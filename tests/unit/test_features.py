@@ -1,4 +1,11 @@
+import string
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from classifier import extract_features
+from classifier import features as features_module
+from classifier.numeric import MAX_TURN_INDEX, NUMERIC_FEATURES, numeric_vector
 from classifier.tokens import estimate_tokens
 
 CAFE_SYSTEM = "You are the assistant of Café Lune. " * 20
@@ -101,3 +108,54 @@ def test_long_message_is_read_by_its_head_and_tail() -> None:
     assert len(features.last_user_text) < 1100
     assert features.last_user_text.endswith("do my points expire?")
     assert features.last_user_tokens == estimate_tokens(text)  # size counts the whole text
+
+
+def test_system_prompts_and_tool_results_count_apart_from_the_chat() -> None:
+    request = {
+        "messages": [
+            {"role": "system", "content": CAFE_SYSTEM},
+            {"role": "user", "content": "Do you cater for 40?"},
+            {"role": "assistant", "content": "Yes, see the contract."},
+            {"role": "tool", "content": "Catering contract. " * 50},
+            {"role": "user", "content": "Can we cancel a week before?"},
+        ]
+    }
+    features = extract_features(request)
+    documents = estimate_tokens(CAFE_SYSTEM) + estimate_tokens("Catering contract. " * 50)
+    assert features.system_tokens == documents
+    assert features.context_tokens - features.system_tokens == estimate_tokens(
+        "Do you cater for 40?"
+    ) + estimate_tokens("Yes, see the contract.")
+
+
+# Printable ASCII with extra capitals, digits and the markers of URLs and code.
+ASCII_PIECES = [*string.printable, "://", "www.", "WWW.", "def f(", "```", '{"', ";\n"]
+ASCII_TEXT = st.lists(st.sampled_from(ASCII_PIECES), max_size=200).map("".join)
+
+
+@given(ASCII_TEXT)
+def test_counts_of_ascii_text_agree_with_the_unicode_definition(text: str) -> None:
+    expected = (
+        sum(map(str.isalpha, text)),
+        sum(map(str.isupper, text)),
+        sum(map(str.isdigit, text)),
+    )
+    assert features_module._character_counts(text) == expected
+
+
+@given(st.one_of(ASCII_TEXT, st.text(max_size=200)))
+def test_url_and_code_prefilters_never_hide_a_match(text: str) -> None:
+    assert features_module._has_url(text) == bool(features_module.URL.search(text))
+    assert features_module._has_code(text) == bool(features_module.CODE.search(text))
+
+
+def test_turn_index_is_capped_for_the_model() -> None:
+    def with_turns(count: int) -> list[float]:
+        messages = []
+        for number in range(count):
+            messages += [{"role": "user", "content": f"question {number}"}]
+            messages += [{"role": "assistant", "content": "answer"}]
+        return numeric_vector(extract_features({"messages": messages[:-1]}))
+
+    turn = NUMERIC_FEATURES.index("log_turn_index")
+    assert with_turns(2)[turn] < with_turns(MAX_TURN_INDEX)[turn] == with_turns(12)[turn]

@@ -123,3 +123,24 @@ def test_thresholds_from_settings_override_the_model() -> None:
     assert isinstance(router.scorer, LogisticScorer)
     assert router.policy.score_threshold == 0.5
     assert router.policy.confidence_threshold == router.scorer.thresholds.confidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Öffnen Sie am Sonntag?",
+        "¿Abren el domingo por la mañana?",
+        "Czy macie wegańskie ciasto?",
+        "日曜日は営業していますか",
+        "qwrtp zxcvb mnbvc lkjhg",
+    ],
+)
+def test_shipped_model_sends_foreign_and_gibberish_input_to_the_cloud(text: str) -> None:
+    from router_service.core.config import Settings
+    from router_service.request_router import RequestRouter
+
+    router = RequestRouter.from_settings(Settings())
+    decision = router.decide({"model": "auto", **user_request(text)})
+    assert decision.confidence is not None
+    assert decision.confidence < router.policy.confidence_threshold
+    assert (decision.tier, decision.reason) == ("cloud", "low_confidence")
