@@ -15,6 +15,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--speed", choices=("fast", "realistic"), default="fast")
     parser.add_argument(
+        "--cold-load-ms",
+        type=float,
+        default=None,
+        help="Ollama's model load time after idle or a num_ctx change (default: the speed's)",
+    )
+    parser.add_argument(
         "--anthropic-api-key",
         default=None,
         help="key expected in x-api-key (default: $ANTHROPIC_API_KEY, else sk-ant-emulator)",
@@ -30,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         host=args.host,
         speed=args.speed,
         anthropic_api_key=args.anthropic_api_key,
+        cold_load_s=None if args.cold_load_ms is None else args.cold_load_ms / 1000.0,
     )
 
 

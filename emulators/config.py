@@ -20,6 +20,9 @@ class SpeedProfile:
     prompt_tokens_per_s: float
     gen_tokens_per_s: float
     load_duration_s: float
+    # Loading the model into the GPU after it was unloaded (idle past keep_alive,
+    # or asked for another num_ctx): the first request waits this long.
+    cold_load_s: float
     cloud_prompt_tokens_per_s: float
     cloud_gen_tokens_per_s: float
     cloud_first_byte_s: float
@@ -36,6 +39,7 @@ def speed_profile(speed: Speed) -> SpeedProfile:
             prompt_tokens_per_s=200_000.0,
             gen_tokens_per_s=20_000.0,
             load_duration_s=0.0001,
+            cold_load_s=0.0,
             cloud_prompt_tokens_per_s=1_000_000.0,
             cloud_gen_tokens_per_s=50_000.0,
             cloud_first_byte_s=0.0,
@@ -48,6 +52,7 @@ def speed_profile(speed: Speed) -> SpeedProfile:
             prompt_tokens_per_s=1_500.0,
             gen_tokens_per_s=40.0,
             load_duration_s=0.012,
+            cold_load_s=2.5,
             cloud_prompt_tokens_per_s=20_000.0,
             cloud_gen_tokens_per_s=80.0,
             cloud_first_byte_s=0.4,
@@ -73,6 +78,7 @@ class EmulatorConfig:
     seed: int = 0
     prompt_tokens_per_s: float | None = None
     gen_tokens_per_s: float | None = None
+    cold_load_s: float | None = None  # overrides the preset's
     # Upper bound of a stall, so a forgotten fault never hangs a run forever.
     stall_max_s: float = 120.0
     error_status: int = 500
@@ -95,3 +101,7 @@ class EmulatorConfig:
     @property
     def local_gen_tokens_per_s(self) -> float:
         return self.gen_tokens_per_s or self.profile.gen_tokens_per_s
+
+    @property
+    def local_cold_load_s(self) -> float:
+        return self.profile.cold_load_s if self.cold_load_s is None else self.cold_load_s

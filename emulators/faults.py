@@ -22,6 +22,8 @@ class FaultState(BaseModel):
     error_rate: float = Rate
     error_status: int = Field(default=500, ge=400, le=599)
     latency_ms: float = Field(default=0.0, ge=0.0, le=600_000.0)
+    # Extra GPU time per request, spent holding the GPU: a slower or busier GPU.
+    gpu_ms: float = Field(default=0.0, ge=0.0, le=600_000.0)
     stall_after_chunks: int | None = Field(default=None, ge=0)
     malformed_json_rate: float = Rate
     json_fence_rate: float = Rate

@@ -111,6 +111,7 @@ async def _serve(request: Request, state: EmulatorState, endpoint: Endpoint) -> 
         return ollama_error(exc.status, exc.message)
     state.stats.count_model(req.model)
     state.stats.num_ctx.append(req.num_ctx)
+    state.stats.keep_alive.append(req.keep_alive_s if req.keep_alive_sent else None)
     if not _known(state, req.model):
         return ollama_error(404, f'model "{req.model}" not found, try pulling it first')
     faults = state.faults  # one consistent snapshot for the whole request
@@ -119,10 +120,15 @@ async def _serve(request: Request, state: EmulatorState, endpoint: Endpoint) -> 
         return ollama_error(
             faults.error_status, "llama runner process has terminated: injected fault"
         )
+    unloading = req.load_only and req.keep_alive_s == 0
+    cold_load_s = 0.0 if unloading else _cold_load_s(state, req)
     _mark_loaded(state, req)
     if req.load_only:
+        if cold_load_s:
+            async with state.gpu.slot():
+                await sleep_s(cold_load_s)
         return _load_response(req, endpoint)
-    generation = plan_generation(state, req, endpoint, received_at)
+    generation = plan_generation(state, req, endpoint, received_at, cold_load_s)
     if req.stream:
         return ChunkStream(
             run_streaming(state, generation, faults),
@@ -133,6 +139,16 @@ async def _serve(request: Request, state: EmulatorState, endpoint: Endpoint) -> 
     if body is None:
         return Response(status_code=499)  # the client left; nobody reads this
     return JSONResponse(body)
+
+
+def _cold_load_s(state: EmulatorState, req: GenerationRequest) -> float:
+    """The load time this request pays: the model is unloaded, or loaded with another num_ctx."""
+    expires = state.model_expires_at
+    num_ctx = req.num_ctx or state.config.default_num_ctx
+    if expires is not None and expires > time.time() and state.loaded_num_ctx == num_ctx:
+        return 0.0
+    state.stats.cold_loads += 1
+    return state.config.local_cold_load_s
 
 
 def _mark_loaded(state: EmulatorState, req: GenerationRequest) -> None:

@@ -74,10 +74,15 @@ class Generation:
 
 
 def plan_generation(
-    state: EmulatorState, request: GenerationRequest, endpoint: Endpoint, received_at: float
+    state: EmulatorState,
+    request: GenerationRequest,
+    endpoint: Endpoint,
+    received_at: float,
+    cold_load_s: float = 0.0,
 ) -> Generation:
     """Fit the prompt into the context, compose and distort the reply, time it."""
     config = state.config
+    state.stats.generations += 1
     window = fit_context(request.messages, request.num_ctx or config.default_num_ctx)
     if window.truncated:
         state.stats.truncations += 1
@@ -97,7 +102,7 @@ def plan_generation(
         output_tokens=output_tokens,
         prompt_s=window.prompt_tokens / config.local_prompt_tokens_per_s,
         gen_s=output_tokens / config.local_gen_tokens_per_s,
-        load_s=config.profile.load_duration_s,
+        load_s=config.profile.load_duration_s + cold_load_s,
         received_at=received_at,
     )
 
@@ -117,7 +122,8 @@ async def run_blocking(
         state.stats.stalls += 1
         await asyncio.sleep(state.config.stall_max_s)
     async with state.gpu.slot():
-        await sleep_s(generation.prompt_s + generation.gen_s)
+        busy_s = generation.load_s + faults.gpu_ms / 1000.0
+        await sleep_s(busy_s + generation.prompt_s + generation.gen_s)
     return generation.final(generation.text)
 
 
@@ -127,7 +133,7 @@ async def run_streaming(
     """Serve a streaming request: one NDJSON line per token, then the final object."""
     await state.gpu.acquire()
     try:
-        await sleep_s(generation.prompt_s)
+        await sleep_s(generation.load_s + faults.gpu_ms / 1000.0 + generation.prompt_s)
         pacer = Pacer(state.config.local_gen_tokens_per_s)
         pieces = split_tokens(generation.text)
         for index in range(len(pieces) + 1):

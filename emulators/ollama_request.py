@@ -54,6 +54,7 @@ class GenerationRequest:
     num_predict: int | None
     fmt: JsonFormat
     keep_alive_s: float
+    keep_alive_sent: bool = False  # False: the request left keep_alive to the default
 
     @property
     def load_only(self) -> bool:
@@ -109,6 +110,7 @@ def _request(body: Mapping[str, Any], messages: tuple[Message, ...]) -> Generati
         num_predict=_int_option(options, "num_predict"),
         fmt=_format(body.get("format")),
         keep_alive_s=parse_keep_alive(body.get("keep_alive")),
+        keep_alive_sent=body.get("keep_alive") not in (None, ""),
     )
 
 

@@ -87,6 +87,7 @@ def serve_emulators(
     host: str = "127.0.0.1",
     speed: str = "fast",
     anthropic_api_key: str | None = None,
+    cold_load_s: float | None = None,
 ) -> None:
     """Run the Ollama and Anthropic emulators until SIGINT/SIGTERM (blocking).
 
@@ -96,9 +97,9 @@ def serve_emulators(
         raise ValueError(f"unknown speed {speed!r}; expected 'fast' or 'realistic'")
     chosen: Speed = "fast" if speed == "fast" else "realistic"
     key = anthropic_api_key or os.environ.get("ANTHROPIC_API_KEY")
-    config = EmulatorConfig(speed=chosen)
+    config = EmulatorConfig(speed=chosen, cold_load_s=cold_load_s)
     if key:
-        config = EmulatorConfig(speed=chosen, anthropic_api_key=key)
+        config = EmulatorConfig(speed=chosen, anthropic_api_key=key, cold_load_s=cold_load_s)
     named: list[tuple[str, uvicorn.Server]] = [
         ("ollama", build_server(create_ollama_app(config), host, ollama_port)),
         ("anthropic", build_server(create_anthropic_app(config), host, anthropic_port)),

@@ -22,6 +22,10 @@ class Stats:
     # num_ctx of the last requests as sent (None: the request sent none).
     num_ctx: deque[int | None] = field(default_factory=lambda: deque(maxlen=NUM_CTX_HISTORY))
     truncations: int = 0
+    generations: int = 0  # chat/generate requests that produced a reply (not loads)
+    cold_loads: int = 0
+    # keep_alive of the last requests in seconds as sent (None: the request sent none).
+    keep_alive: deque[float | None] = field(default_factory=lambda: deque(maxlen=NUM_CTX_HISTORY))
     errors_injected: int = 0
     resets: int = 0
     stalls: int = 0
@@ -46,6 +50,9 @@ class Stats:
             },
             "num_ctx": list(self.num_ctx),
             "truncations": self.truncations,
+            "generations": self.generations,
+            "cold_loads": self.cold_loads,
+            "keep_alive": list(self.keep_alive),
             "queue": queue,
             "errors_injected": self.errors_injected,
             "resets": self.resets,

@@ -1,10 +1,12 @@
 """The callback instances `litellm_config.yaml` registers with LiteLLM.
 
-LiteLLM loads this file by path (a fresh module, outside `sys.modules`), so
-it only builds instances; all logic lives in the modules it imports.
+LiteLLM loads this file by path (a fresh module, outside `sys.modules`), once
+per callback it names; the instances come from `process_callbacks`, built
+once per process.
 """
 
-from router_service.core.config import get_settings
-from router_service.routing_hook import RoutingHook
+from router_service.assembly import process_callbacks
 
-routing_hook = RoutingHook.from_settings(get_settings())
+routing_hook = process_callbacks().routing_hook
+local_monitor = process_callbacks().local_monitor
+output_guard = process_callbacks().output_guard

@@ -9,7 +9,16 @@ from typing import Any
 
 import yaml
 
-from classifier import Decision, Policy, RuleSet, Scorer, SoftScorer, decide, extract_features
+from classifier import (
+    Decision,
+    Policy,
+    RequestFeatures,
+    RuleSet,
+    Scorer,
+    SoftScorer,
+    decide,
+    extract_features,
+)
 from classifier.model import LogisticScorer
 from classifier.tiers import TIERS
 from router_service.core.config import Settings
@@ -33,10 +42,13 @@ class RequestRouter:
 
     def decide(self, request: Mapping[str, Any]) -> Decision:
         """Pinned tiers are obeyed; `auto` goes through rules, scorer and policy."""
-        requested = request.get("model")
+        return self.decide_features(request.get("model"), extract_features(request))
+
+    def decide_features(self, requested: Any, features: RequestFeatures) -> Decision:
+        """`decide` for a request whose features are already extracted."""
         if requested in TIERS:
             return Decision(requested, "pinned", None, None, None)
-        return decide(extract_features(request), self.rules, self.scorer, self.policy)
+        return decide(features, self.rules, self.scorer, self.policy)
 
 
 # Start-up checks the routing files, then LiteLLM builds the callback from the

@@ -1,9 +1,11 @@
 """The LiteLLM callback that routes each request and reports the decision.
 
 `async_pre_call_hook` replaces the client's `model` (`auto`, `local` or
-`cloud`) with the tier chosen; the decision travels in the request metadata
-and comes back to the client as `x-hybrid-*` response headers. Both hooks
-are defined on this class itself: LiteLLM skips hooks a callback inherits.
+`cloud`) with the tier chosen: rules and classifier first, then the local
+admission (context size, JSON streams, the breaker). The decision and, for a
+local request, its plan travel in the request metadata and come back to the
+client as `x-hybrid-*` response headers. The hooks are defined on this class
+itself: LiteLLM skips hooks a callback inherits.
 """
 
 from collections.abc import Mapping
@@ -14,9 +16,11 @@ from litellm.integrations.custom_logger import CustomLogger
 from litellm.litellm_core_utils.core_helpers import get_metadata_variable_name_from_kwargs
 from litellm.proxy._types import ProxyException, UserAPIKeyAuth
 
-from classifier import Decision
-from router_service.core.config import Settings
-from router_service.deployments import ANSWERED_BY_KEY, DeploymentIndex
+from classifier import Decision, extract_features
+from router_service.admission import LocalAdmission, LocalTierRefused
+from router_service.deployments import DeploymentIndex
+from router_service.local_probe import LocalProbe
+from router_service.request_context import OUTCOME_KEY, PLAN_KEY, find_outcome, new_outcome
 from router_service.request_router import RequestRouter
 from router_service.request_schemas import MODEL_ALIASES
 
@@ -25,17 +29,18 @@ HEADER_PREFIX = "x-hybrid-"
 
 
 class RoutingHook(CustomLogger):
-    def __init__(self, router: RequestRouter, deployments: DeploymentIndex) -> None:
+    def __init__(
+        self,
+        router: RequestRouter,
+        deployments: DeploymentIndex,
+        admission: LocalAdmission,
+        probe: LocalProbe | None = None,
+    ) -> None:
         super().__init__()
         self.router = router
         self.deployments = deployments
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "RoutingHook":
-        return cls(
-            RequestRouter.from_settings(settings),
-            DeploymentIndex.from_config(settings.litellm_config),
-        )
+        self.admission = admission
+        self.probe = probe
 
     async def async_pre_call_hook(
         self,
@@ -44,6 +49,8 @@ class RoutingHook(CustomLogger):
         data: dict[str, Any],
         call_type: Any,
     ) -> dict[str, Any]:
+        if self.probe is not None:
+            self.probe.start()  # needs a running loop: the first request starts it
         if data.get("model") not in MODEL_ALIASES:
             # The request guard rejects these on the chat routes; other routes land here.
             raise ProxyException(
@@ -53,19 +60,31 @@ class RoutingHook(CustomLogger):
                 param="model",
                 code=400,
             )
-        decision = self.router.decide(data)
-        data["model"] = decision.tier
-        metadata_key = get_metadata_variable_name_from_kwargs(data)
-        data.setdefault(metadata_key, {})[DECISION_KEY] = asdict(decision)
+        features = extract_features(data)
+        decision = self.router.decide_features(data.get("model"), features)
+        try:
+            admitted = await self.admission.review(decision, data, features)
+        except LocalTierRefused as refusal:
+            raise ProxyException(
+                message=str(refusal), type="invalid_request_error", param="model", code=400
+            ) from refusal
+        data["model"] = admitted.decision.tier
+        metadata = data.setdefault(get_metadata_variable_name_from_kwargs(data), {})
+        metadata[DECISION_KEY] = asdict(admitted.decision)
+        metadata[OUTCOME_KEY] = new_outcome()
+        if admitted.plan is not None:
+            metadata[PLAN_KEY] = admitted.plan
         return data
 
-    async def async_post_call_success_deployment_hook(
-        self, request_data: dict[str, Any], response: Any, call_type: Any
-    ) -> None:
-        """Record which model answered; the last successful call (after fallbacks) wins."""
-        metadata = request_metadata(request_data)
-        if metadata is not None and isinstance(request_data.get("model"), str):
-            metadata[ANSWERED_BY_KEY] = request_data["model"]
+    async def async_pre_call_deployment_hook(
+        self, kwargs: dict[str, Any], call_type: Any
+    ) -> dict[str, Any] | None:
+        """Record the deployment being called: the last one called is the one that answers."""
+        results = find_outcome(kwargs)
+        model = self.deployments.model(kwargs)
+        if results is not None and model is not None:
+            results["answered_by"] = model
+        return None
 
     async def async_post_call_response_headers_hook(
         self,
@@ -79,9 +98,12 @@ class RoutingHook(CustomLogger):
         if metadata is None or not isinstance(metadata.get(DECISION_KEY), Mapping):
             return None
         headers = decision_headers(Decision(**metadata[DECISION_KEY]))
-        served_by = self.deployments.actual_model(litellm_call_info or {}, metadata)
+        results = find_outcome(data) or new_outcome()
+        served_by = self.deployments.actual_model(litellm_call_info or {}, results["answered_by"])
         if served_by is not None:
             headers[HEADER_PREFIX + "actual-model"] = served_by
+        headers[HEADER_PREFIX + "escalation"] = str(results["escalation"])
+        headers[HEADER_PREFIX + "local-attempts"] = str(results["local_attempts"])
         return headers
 
 

@@ -4,10 +4,12 @@ import os
 import sys
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from classifier import RulesError
 from classifier.model import ArtifactError
+from router_service.admin_api import PREFIX as ADMIN_PREFIX
+from router_service.admin_api import admin_app
 from router_service.core.config import Settings
 from router_service.environment import prepare_environment
 from router_service.key_check import KeyCheck
@@ -27,8 +29,25 @@ def build_app(settings: Settings) -> ASGIApp:
     # Imported here: LiteLLM reads the offline switches when it is imported.
     from litellm.proxy.proxy_server import app
 
+    from router_service.assembly import process_callbacks
+
     guarded = RequestGuard(app, settings.max_body_bytes, settings.max_output_tokens)
-    return KeyCheck(guarded, os.environ["LITELLM_MASTER_KEY"])
+    admin = admin_app(process_callbacks().breaker)
+    return KeyCheck(PathPrefix(ADMIN_PREFIX, admin, guarded), os.environ["LITELLM_MASTER_KEY"])
+
+
+class PathPrefix:
+    """ASGI: paths under `prefix` go to `inner`, everything else to `outer`."""
+
+    def __init__(self, prefix: str, inner: ASGIApp, outer: ASGIApp) -> None:
+        self.prefix = prefix
+        self.inner = inner
+        self.outer = outer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        matches = path == self.prefix or path.startswith(self.prefix + "/")
+        await (self.inner if matches else self.outer)(scope, receive, send)
 
 
 def check_routing_files(settings: Settings) -> None:

@@ -40,6 +40,29 @@ class Settings(BaseSettings):
     ollama_api_base: str = "http://127.0.0.1:11435"
     anthropic_api_base: str = "http://127.0.0.1:18080"
 
+    # The local model's context window (Ollama's num_ctx), sized per request.
+    local_min_context: int = Field(default=2048, gt=0)
+    local_max_context: int = Field(default=8192, gt=0)
+    local_reply_tokens: int = Field(default=1024, gt=0)
+    local_context_headroom: int = Field(default=256, ge=0)
+    # How long Ollama keeps the model loaded after a request (Ollama's default: 5m).
+    local_keep_alive: str = "30m"
+    # The latency circuit breaker and the queue check (docs/ESCALATION.md).
+    local_latency_threshold_s: float = Field(default=8.0, gt=0)
+    breaker_window_s: float = Field(default=60.0, gt=0)
+    breaker_min_samples: int = Field(default=10, ge=1)
+    breaker_cooldown_s: float = Field(default=15.0, gt=0)
+    breaker_max_cooldown_s: float = Field(default=300.0, gt=0)
+    breaker_close_ratio: float = Field(default=0.7, gt=0, le=1)
+    breaker_probes: int = Field(default=3, ge=1)
+    local_failures_to_open: int = Field(default=3, ge=1)
+    local_parallelism: int = Field(default=1, ge=1)
+    local_service_time_s: float = Field(default=2.0, gt=0)
+    local_probe_interval_s: float = Field(default=5.0, gt=0)
+    # Shared breaker state for several workers or instances; per process when unset.
+    redis_url: str | None = None
+    redis_breaker_key: str = "hybrid-router:breaker"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

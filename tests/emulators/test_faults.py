@@ -47,6 +47,7 @@ def test_faults_default_and_partial_update(ollama: Running) -> None:
         "error_rate": 0.0,
         "error_status": 500,
         "latency_ms": 0.0,
+        "gpu_ms": 0.0,
         "stall_after_chunks": None,
         "malformed_json_rate": 0.0,
         "json_fence_rate": 0.0,

@@ -321,3 +321,33 @@ def test_streaming_is_paced_by_generation_speed(
             arrivals.append(time.monotonic() - started)
     assert len(arrivals) == 11
     assert arrivals[0] < 0.1 and arrivals[-1] >= 0.18  # 10 tokens at 50 tok/s
+
+
+def test_a_cold_model_pays_the_load_time_once(
+    start_emulator: Callable[[Kind, EmulatorConfig | None], Running],
+) -> None:
+    cold = start_emulator("ollama", EmulatorConfig(cold_load_s=0.3))
+
+    def timed(**extra: Any) -> float:
+        started = time.monotonic()
+        cold.client.post("/api/chat", json={**TEN_TOKENS, **extra}).raise_for_status()
+        return time.monotonic() - started
+
+    assert timed(keep_alive="10m") >= 0.3  # never loaded
+    assert timed(keep_alive="10m") < 0.2  # still loaded
+    assert timed(keep_alive="10m", options={"num_ctx": 4096}) >= 0.3  # another num_ctx: reload
+    unload = {"model": "llama3.1:8b", "messages": [], "keep_alive": 0}
+    cold.client.post("/api/chat", json=unload).raise_for_status()
+    assert timed(options={"num_ctx": 4096}) >= 0.3  # unloaded: load again
+    stats = cold.stats()
+    assert stats["cold_loads"] == 3
+    assert stats["keep_alive"] == [600.0, 600.0, 600.0, 0.0, None]
+
+
+async def test_gpu_time_fault_holds_the_gpu(ollama: Running) -> None:
+    ollama.faults(gpu_ms=150)
+    async with httpx.AsyncClient(base_url=ollama.url, timeout=10) as client:
+        started = time.monotonic()
+        await asyncio.gather(*(client.post("/api/chat", json=TEN_TOKENS) for _ in range(3)))
+        elapsed = time.monotonic() - started
+    assert elapsed >= 0.45  # three requests, one after another on the GPU

@@ -36,16 +36,38 @@ def proxy(emulators: Emulators, process_logs: Path, network_log: Path) -> Iterat
         yield running
 
 
+def reset_emulators(running: Emulators) -> None:
+    for base in (running.ollama_url, running.anthropic_url):
+        httpx.post(base + "/_emulator/reset", timeout=5).raise_for_status()
+
+
+def reset_breaker(running: Proxy) -> None:
+    headers = {"Authorization": f"Bearer {running.master_key}"}
+    url = running.url + "/hr/admin/breaker/reset"
+    httpx.post(url, headers=headers, timeout=5).raise_for_status()
+
+
+def assert_no_truncation(running: Emulators) -> None:
+    stats = httpx.get(running.ollama_url + "/_emulator/stats", timeout=5).json()
+    assert stats["truncations"] == 0, "a local prompt was truncated: num_ctx too small"
+
+
 @pytest.fixture(autouse=True)
 def clean_emulators(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every integration test starts from emulators without faults."""
+    """Every integration test starts from emulators without faults and a closed breaker.
+
+    Afterwards, no local prompt may have been truncated: every request the
+    router sends local must fit the context it asked for.
+    """
     if "emulators" not in request.fixturenames:
         yield
         return
     running: Emulators = request.getfixturevalue("emulators")
-    for base in (running.ollama_url, running.anthropic_url):
-        httpx.post(base + "/_emulator/reset", timeout=5).raise_for_status()
+    reset_emulators(running)
+    if "proxy" in request.fixturenames:
+        reset_breaker(request.getfixturevalue("proxy"))
     yield
+    assert_no_truncation(running)
 
 
 @pytest.fixture

@@ -131,6 +131,7 @@ def test_local_down_falls_back_to_cloud(openai_client: openai.OpenAI, emulators:
     assert raw.parse().choices[0].message.content
     assert raw.headers["x-hybrid-routed-to"] == "local"
     assert raw.headers["x-hybrid-actual-model"] == CLOUD_MODEL
+    assert raw.headers["x-hybrid-escalation"] == "local_unavailable"
     cloud_stats = httpx.get(emulators.anthropic_url + "/_emulator/stats").json()
     assert cloud_stats["requests"]["total"] >= 1
 
@@ -163,8 +164,10 @@ def test_local_failure_is_not_retried_on_local(
         model="auto", messages=[{"role": "user", "content": "What is your address?"}]
     )
     assert raw.headers["x-hybrid-actual-model"] == CLOUD_MODEL
+    assert raw.headers["x-hybrid-escalation"] == "local_unavailable"
     local_stats = httpx.get(emulators.ollama_url + "/_emulator/stats").json()
-    assert local_stats["requests"]["by_path"].get("/api/chat") == 1
+    assert local_stats["generations"] == 0
+    assert local_stats["errors_injected"] == 1  # one local call, not retried
 
 
 def test_cloud_is_retried_once_without_sleeping(

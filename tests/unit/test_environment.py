@@ -1,7 +1,7 @@
 from pydantic import SecretStr
 
 from router_service.core.config import Settings
-from router_service.deployments import ANSWERED_BY_KEY, DeploymentIndex
+from router_service.deployments import DeploymentIndex
 from router_service.environment import (
     EMULATOR_ANTHROPIC_API_KEY,
     OFFLINE,
@@ -54,14 +54,15 @@ def test_deployment_index_reads_the_shipped_config() -> None:
         "ollama_chat/llama3.1:8b",
     ]
     cloud_id = next(key for key, model in index.models_by_id.items() if "anthropic" in model)
+    local_id = next(key for key, model in index.models_by_id.items() if "ollama" in model)
     # The deployment id wins over the record; the record covers replies without an id.
-    assert index.actual_model({"model_id": cloud_id}, {ANSWERED_BY_KEY: "x/y"}) == (
-        "anthropic/claude-sonnet-4-6"
-    )
-    assert index.actual_model({}, {ANSWERED_BY_KEY: "ollama_chat/llama3.1:8b"}) == (
-        "ollama_chat/llama3.1:8b"
-    )
-    assert index.actual_model({}, {}) is None
+    assert index.actual_model({"model_id": cloud_id}, "x/y") == "anthropic/claude-sonnet-4-6"
+    assert index.actual_model({}, "ollama_chat/llama3.1:8b") == "ollama_chat/llama3.1:8b"
+    assert index.actual_model({}, None) is None
+    assert index.tier({"model_info": {"id": local_id}}) == "local"
+    assert index.tier({"litellm_params": {"model_info": {"id": cloud_id}}}) == "cloud"
+    assert index.model({"model_info": {"id": cloud_id}}) == "anthropic/claude-sonnet-4-6"
+    assert index.ollama_model() == "llama3.1:8b"
 
 
 def test_presented_key_forms() -> None:

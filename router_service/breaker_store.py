@@ -1,0 +1,175 @@
+"""Where the breaker's state lives: in this process, or in Redis for all of them.
+
+`LocalBreaker` applies the pure transitions of `router_service.breaker` to a
+store. By default the state is per process; with `HR_REDIS_URL` it is one
+JSON document in Redis, updated optimistically (WATCH / MULTI), so every
+worker and instance sees the same state, in-flight count and latency window.
+If Redis cannot be reached the process falls back to its own state until it
+can, and says so in its log: routing must never stop because Redis did.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, Protocol, TypeVar
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError, WatchError
+
+from router_service import breaker
+from router_service.breaker import Admission, BreakerConfig, BreakerState, InFlight, Sample
+
+LOGGER = logging.getLogger(__name__)
+Result = TypeVar("Result")
+Step = Callable[[BreakerState], tuple[BreakerState, Result]]
+
+
+class BreakerStore(Protocol):
+    async def update(self, step: Step[Result]) -> Result: ...
+
+    async def read(self) -> BreakerState: ...
+
+
+class MemoryBreakerStore:
+    """The state of this process; updates are atomic on the event loop (no await inside)."""
+
+    def __init__(self) -> None:
+        self._state = BreakerState()
+
+    async def update(self, step: Step[Result]) -> Result:
+        self._state, result = step(self._state)
+        return result
+
+    async def read(self) -> BreakerState:
+        return self._state
+
+
+class RedisBreakerStore:
+    """One JSON document in Redis; a lost race is retried with the newer state."""
+
+    def __init__(self, client: "redis.Redis", key: str) -> None:
+        self._client = client
+        self._key = key
+        self._fallback = MemoryBreakerStore()
+        self._degraded = False
+
+    @classmethod
+    def from_url(cls, url: str, key: str) -> "RedisBreakerStore":
+        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        return cls(client, key)
+
+    async def update(self, step: Step[Result]) -> Result:
+        try:
+            result = await self._update(step)
+        except RedisError as error:
+            self._degrade(error)
+            return await self._fallback.update(step)
+        self._recover()
+        return result
+
+    async def read(self) -> BreakerState:
+        try:
+            state = decode(await self._client.get(self._key))
+        except RedisError as error:
+            self._degrade(error)
+            return await self._fallback.read()
+        self._recover()
+        return state
+
+    async def _update(self, step: Step[Result]) -> Result:
+        async with self._client.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(self._key)
+                    state = decode(await pipe.get(self._key))
+                    new_state, result = step(state)
+                    if new_state == state:
+                        await pipe.unwatch()  # type: ignore[no-untyped-call]
+                        return result
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(self._key, encode(new_state))
+                    await pipe.execute()
+                    return result
+                except WatchError:
+                    continue  # another process changed the state first: redo with its state
+
+    def _degrade(self, error: RedisError) -> None:
+        if not self._degraded:
+            LOGGER.warning("breaker: Redis unreachable (%s); using this process's state", error)
+        self._degraded = True
+
+    def _recover(self) -> None:
+        if self._degraded:
+            LOGGER.warning("breaker: Redis reachable again; using the shared state")
+        self._degraded = False
+
+
+def encode(state: BreakerState) -> str:
+    return json.dumps(asdict(state), separators=(",", ":"))
+
+
+def decode(raw: bytes | str | None) -> BreakerState:
+    if raw is None:
+        return BreakerState()
+    data: dict[str, Any] = json.loads(raw)
+    return BreakerState(
+        **{
+            **data,
+            "samples": tuple(Sample(**item) for item in data["samples"]),
+            "in_flight": tuple(InFlight(**item) for item in data["in_flight"]),
+        }
+    )
+
+
+class LocalBreaker:
+    """The breaker as the router uses it: transitions applied to a store, with a clock."""
+
+    def __init__(
+        self,
+        config: BreakerConfig,
+        store: BreakerStore,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        # Wall-clock time: instances sharing Redis must agree on "now".
+        self.config = config
+        self.store = store
+        self.clock = clock
+
+    async def admit(self, request_id: str, pinned: bool = False) -> Admission:
+        now = self.clock()
+        return await self.store.update(
+            lambda state: breaker.admit(state, self.config, now, request_id, pinned)
+        )
+
+    async def finished(self, request_id: str, latency_s: float, total_s: float) -> None:
+        now = self.clock()
+        await self.store.update(
+            lambda state: (
+                breaker.finished(state, self.config, now, request_id, latency_s, total_s),
+                None,
+            )
+        )
+
+    async def failed(self, request_id: str) -> None:
+        now = self.clock()
+        await self.store.update(
+            lambda state: (breaker.failed(state, self.config, now, request_id), None)
+        )
+
+    async def released(self, request_id: str) -> None:
+        await self.store.update(lambda state: (breaker.released(state, request_id), None))
+
+    async def health_checked(self, reachable: bool) -> None:
+        now = self.clock()
+        await self.store.update(
+            lambda state: (breaker.health_checked(state, self.config, now, reachable), None)
+        )
+
+    async def reset(self) -> None:
+        now = self.clock()
+        await self.store.update(lambda state: (breaker.reset(state, now), None))
+
+    async def state(self) -> BreakerState:
+        return await self.store.read()

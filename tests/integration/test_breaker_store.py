@@ -1,0 +1,47 @@
+"""The breaker's Redis store: shared by processes, no lost updates, and no hard dependency."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as redis
+
+from router_service.breaker import BreakerConfig
+from router_service.breaker_store import LocalBreaker, RedisBreakerStore
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+CONFIG = BreakerConfig(latency_threshold_s=10.0, service_time_s=0.01)
+
+
+@pytest.fixture
+async def key() -> AsyncIterator[str]:
+    name = f"hybrid-router:test-store:{uuid.uuid4().hex}"
+    yield name
+    client = redis.Redis.from_url(REDIS_URL)
+    await client.delete(name)
+    await client.aclose()
+
+
+async def test_concurrent_updates_from_two_stores_are_all_kept(key: str) -> None:
+    first = LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key))
+    second = LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key))
+    ids = [f"r{number}" for number in range(40)]
+    admissions = await asyncio.gather(
+        *(
+            (first if number % 2 else second).admit(request_id)
+            for number, request_id in enumerate(ids)
+        )
+    )
+    assert set(admissions) == {"local"}
+    assert {item.request_id for item in (await first.state()).in_flight} == set(ids)
+    await asyncio.gather(*(second.finished(request_id, 0.1, 0.1) for request_id in ids))
+    state = await first.state()
+    assert state.in_flight == () and len(state.samples) == len(ids)
+
+
+async def test_an_unreachable_redis_falls_back_to_the_process_state() -> None:
+    store = RedisBreakerStore.from_url("redis://127.0.0.1:1/0", "unused")
+    breaker = LocalBreaker(CONFIG, store)
+    assert await breaker.admit("r1") == "local"
+    assert [item.request_id for item in (await breaker.state()).in_flight] == ["r1"]
