@@ -33,7 +33,8 @@ from typing import Literal
 Mode = Literal["closed", "open", "half_open"]
 Cause = Literal["latency", "failures"]
 Admission = Literal["local", "breaker_open", "local_busy"]
-MAX_SAMPLES = 1000  # newest samples kept; a window rarely holds more
+MAX_SAMPLES = 200  # newest samples kept: enough for a p95, cheap to sort per request
+SERVICE_SAMPLES = 5  # latest requests the service time is estimated from
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class BreakerConfig:
 class Sample:
     at: float
     latency_s: float  # what the client waits for: first token, or the whole reply
-    service_s: float | None  # GPU time of a request that did not queue, else None
+    service_s: float  # estimated GPU time: the total shared by the rounds it waited
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,13 @@ def p95(samples: tuple[Sample, ...]) -> float | None:
 
 
 def service_time(state: BreakerState, config: BreakerConfig) -> float:
-    """Median GPU time of recent requests that did not queue, or the configured guess."""
-    measured = [sample.service_s for sample in state.samples if sample.service_s is not None]
-    return median(measured) if measured else config.service_time_s
+    """Median GPU time of the latest requests, or the configured guess before any.
+
+    Only the latest few count, so the estimate follows a GPU that slows down
+    (or recovers) within a few requests rather than a whole window.
+    """
+    latest = [sample.service_s for sample in state.samples[-SERVICE_SAMPLES:]]
+    return median(latest) if latest else config.service_time_s
 
 
 def local_capacity(state: BreakerState, config: BreakerConfig) -> int:
@@ -143,8 +148,11 @@ def finished(
     entry, state = _take(state, request_id)
     if entry is None:
         return state
-    queued = entry.ahead >= config.parallelism
-    sample = Sample(now, latency_s, None if queued else total_s)
+    # A request admitted behind k others waited about k / parallelism rounds
+    # before its own: its total, shared by those rounds, estimates one request's
+    # GPU time (a little low, never high: the ones ahead had already started).
+    rounds = 1 + entry.ahead / config.parallelism
+    sample = Sample(now, latency_s, total_s / rounds)
     samples = _window((*state.samples, sample), config, now)
     state = replace(state, samples=samples, failures=0)
     if state.mode == "half_open" and entry.probe:

@@ -126,12 +126,14 @@ def test_a_queue_longer_than_the_threshold_sends_new_requests_to_the_cloud() -> 
     assert state.mode == "closed"  # the breaker itself did not open
 
 
-def test_service_time_comes_from_requests_that_did_not_queue() -> None:
+def test_service_time_is_each_total_shared_by_the_rounds_it_waited() -> None:
     config = BreakerConfig(latency_threshold_s=10.0, service_time_s=5.0)
-    state, _ = breaker.admit(BreakerState(), config, 0.0, "alone")
-    state, _ = breaker.admit(state, config, 0.0, "queued")
-    state = breaker.finished(state, config, 1.0, "alone", 0.1, 1.0)
-    state = breaker.finished(state, config, 2.0, "queued", 0.1, 2.0)
+    assert breaker.service_time(BreakerState(), config) == 5.0  # the guess, before any sample
+    state, _ = breaker.admit(BreakerState(), config, 0.0, "first")
+    state, _ = breaker.admit(state, config, 0.0, "second")  # one ahead of it
+    state = breaker.finished(state, config, 1.0, "first", 0.1, 1.0)
+    state = breaker.finished(state, config, 2.0, "second", 0.1, 2.0)
+    assert [sample.service_s for sample in state.samples] == [1.0, 1.0]
     assert breaker.service_time(state, config) == 1.0
     assert breaker.local_capacity(state, config) == 10
 
