@@ -134,7 +134,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def report(results: list[Measured], args: argparse.Namespace) -> str:
+def report(results: list[Measured], args: argparse.Namespace, truncations: int) -> str:
     rows = [
         "| proxy | start-up s | RSS idle MB | RSS after load MB | RPS (median of rounds) "
         "| p50 ms | p99 ms | tiers |",
@@ -160,6 +160,7 @@ def report(results: list[Measured], args: argparse.Namespace) -> str:
         f"({args.rounds} alternating rounds x {args.requests} requests, "
         f"concurrency {args.concurrency})"
     )
+    rows.append(f"local prompts truncated by the Ollama emulator: {truncations}")
     return "\n".join(rows)
 
 
@@ -184,7 +185,8 @@ def main() -> None:
                 asyncio.run(load_round(proxy, measured, args.requests, args.concurrency))
         for proxy, measured in proxies:
             measured.rss_mb_after = rss_mb(proxy.pid)
-        print(report([measured for _, measured in proxies], args))
+        stats = httpx.get(emulators.ollama_url + "/_emulator/stats").json()
+        print(report([measured for _, measured in proxies], args, int(stats["truncations"])))
 
 
 if __name__ == "__main__":

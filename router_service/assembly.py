@@ -32,6 +32,7 @@ class Callbacks:
     local_monitor: LocalMonitor
     output_guard: OutputGuard
     breaker: LocalBreaker
+    probe: LocalProbe | None
 
 
 def breaker_config(settings: Settings) -> BreakerConfig:
@@ -80,12 +81,11 @@ def build_callbacks(settings: Settings) -> Callbacks:
     probe = _probe(settings, deployments, breaker)
     admission = LocalAdmission(context_limits(settings), breaker)
     return Callbacks(
-        routing_hook=RoutingHook(
-            RequestRouter.from_settings(settings), deployments, admission, probe
-        ),
+        routing_hook=RoutingHook(RequestRouter.from_settings(settings), deployments, admission),
         local_monitor=LocalMonitor(deployments, breaker, settings.local_keep_alive),
         output_guard=OutputGuard(deployments),
         breaker=breaker,
+        probe=probe,
     )
 
 

@@ -19,7 +19,6 @@ from litellm.proxy._types import ProxyException, UserAPIKeyAuth
 from classifier import Decision, extract_features
 from router_service.admission import LocalAdmission, LocalTierRefused
 from router_service.deployments import DeploymentIndex
-from router_service.local_probe import LocalProbe
 from router_service.request_context import OUTCOME_KEY, PLAN_KEY, find_outcome, new_outcome
 from router_service.request_router import RequestRouter
 from router_service.request_schemas import MODEL_ALIASES
@@ -34,13 +33,11 @@ class RoutingHook(CustomLogger):
         router: RequestRouter,
         deployments: DeploymentIndex,
         admission: LocalAdmission,
-        probe: LocalProbe | None = None,
     ) -> None:
         super().__init__()
         self.router = router
         self.deployments = deployments
         self.admission = admission
-        self.probe = probe
 
     async def async_pre_call_hook(
         self,
@@ -49,8 +46,6 @@ class RoutingHook(CustomLogger):
         data: dict[str, Any],
         call_type: Any,
     ) -> dict[str, Any]:
-        if self.probe is not None:
-            self.probe.start()  # needs a running loop: the first request starts it
         if data.get("model") not in MODEL_ALIASES:
             # The request guard rejects these on the chat routes; other routes land here.
             raise ProxyException(

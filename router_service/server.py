@@ -2,9 +2,10 @@
 
 import os
 import sys
+from collections.abc import Callable
 
 import uvicorn
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from classifier import RulesError
 from classifier.model import ArtifactError
@@ -31,9 +32,33 @@ def build_app(settings: Settings) -> ASGIApp:
 
     from router_service.assembly import process_callbacks
 
+    callbacks = process_callbacks()
     guarded = RequestGuard(app, settings.max_body_bytes, settings.max_output_tokens)
-    admin = admin_app(process_callbacks().breaker)
-    return KeyCheck(PathPrefix(ADMIN_PREFIX, admin, guarded), os.environ["LITELLM_MASTER_KEY"])
+    routed = PathPrefix(ADMIN_PREFIX, admin_app(callbacks.breaker), guarded)
+    checked = KeyCheck(routed, os.environ["LITELLM_MASTER_KEY"])
+    probe = callbacks.probe
+    return OnStartup(checked, probe.start) if probe is not None else checked
+
+
+class OnStartup:
+    """ASGI: call `start` when the server starts (inside its event loop), then go on."""
+
+    def __init__(self, app: ASGIApp, start: Callable[[], None]) -> None:
+        self.app = app
+        self.start = start
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def receive_and_start() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.start()
+            return message
+
+        await self.app(scope, receive_and_start, send)
 
 
 class PathPrefix:

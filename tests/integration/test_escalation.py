@@ -238,6 +238,7 @@ def constrained(
         "HR_LITELLM_CONFIG": str(path),
         "HR_LOCAL_MAX_CONTEXT": "2048",
         "HR_LOCAL_PROBE_INTERVAL_S": "0.5",
+        "HR_BREAKER_COOLDOWN_S": "1",
     }
     cold = str(int(COLD_LOAD_S * 1000))
     with (
@@ -334,3 +335,28 @@ def test_the_probe_keeps_the_model_loaded(
     assert raw.headers["x-hybrid-actual-model"] == LOCAL_MODEL
     assert time.monotonic() - began < COLD_LOAD_S  # the request did not pay the load
     assert local_stats(constrained.emulators)["cold_loads"] == loads
+
+
+def test_the_health_probe_brings_local_back_after_it_recovers(
+    constrained: Constrained, constrained_client: openai.OpenAI
+) -> None:
+    set_faults(constrained.emulators, down=True)
+    deadline = time.monotonic() + 10
+    while admin_breaker(constrained.proxy)["mode"] != "open":  # failures and failed probes
+        constrained_client.chat.completions.create(model="auto", messages=ADDRESS)
+        assert time.monotonic() < deadline, "the breaker did not open"
+    time.sleep(1.5)  # past the cool-down, but Ollama is still down: stays open
+    assert admin_breaker(constrained.proxy)["mode"] == "open"
+    set_faults(constrained.emulators, down=False)
+    deadline = time.monotonic() + 5
+    while admin_breaker(constrained.proxy)["mode"] == "open":  # the probe sees Ollama again
+        assert time.monotonic() < deadline, "the probe did not notice Ollama was back"
+        time.sleep(0.1)
+    models = []
+    for _ in range(Settings().breaker_probes + 1):
+        raw = constrained_client.chat.completions.with_raw_response.create(
+            model="auto", messages=ADDRESS
+        )
+        models.append(raw.headers["x-hybrid-actual-model"])
+    assert models == [LOCAL_MODEL] * len(models)  # the probes went local, then it closed
+    assert admin_breaker(constrained.proxy)["mode"] == "closed"
