@@ -20,6 +20,15 @@ class Policy:
             return "cloud"
         return "local"
 
+    def under_pressure(self, pressure: float) -> "Policy":
+        """The policy as a client nears its budget: the score threshold rises
+        from its own value (pressure 0) to 1 (pressure 1), so fewer requests
+        go to the cloud on the score; low confidence still sends them."""
+        if pressure <= 0.0:
+            return self
+        raised = self.score_threshold + (1.0 - self.score_threshold) * min(pressure, 1.0)
+        return Policy(raised, self.confidence_threshold)
+
     def reason(self, score: float, confidence: float) -> str:
         """`low_confidence` when only the confidence sent it to the cloud, else `score`."""
         if score <= self.score_threshold and confidence < self.confidence_threshold:

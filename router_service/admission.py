@@ -27,6 +27,8 @@ from router_service.breaker_store import LocalBreaker
 from router_service.context_sizing import ContextLimits, context_window, prompt_tokens
 from router_service.request_context import new_plan
 
+FIXED_REASONS = ("pinned", "budget")
+
 
 class LocalTierRefused(ValueError):
     """A request pinned to `local` cannot be served there; the message says why."""
@@ -48,7 +50,8 @@ class LocalAdmission:
     ) -> Admitted:
         if decision.tier != "local":
             return Admitted(decision, None)
-        pinned = decision.reason == "pinned"
+        # A pinned tier, or the local-only service of a client over budget: not moved.
+        pinned = decision.reason in FIXED_REASONS
         num_ctx = context_window(request, self.limits)
         if num_ctx is None:
             if pinned:

@@ -137,17 +137,21 @@ def finished(
     config: BreakerConfig,
     now: float,
     request_id: str,
-    latency_s: float,
-    total_s: float,
+    latency_s: float | None = None,
+    total_s: float | None = None,
 ) -> BreakerState:
     """A local call answered: record its latency and move the state if it says so.
 
-    Only a request in flight counts, once: a call the breaker did not admit
-    (or already heard the end of) changes nothing.
+    Without measured times, the time since admission is both the latency and
+    the total. Only a request in flight counts, once: a call the breaker did
+    not admit (or already heard the end of) changes nothing.
     """
     entry, state = _take(state, request_id)
     if entry is None:
         return state
+    since_admission = max(0.0, now - entry.started)
+    latency_s = since_admission if latency_s is None else latency_s
+    total_s = since_admission if total_s is None else total_s
     # A request admitted behind k others waited about k / parallelism rounds
     # before its own: its total, shared by those rounds, estimates one request's
     # GPU time (a little low, never high: the ones ahead had already started).

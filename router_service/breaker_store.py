@@ -143,7 +143,9 @@ class LocalBreaker:
             lambda state: breaker.admit(state, self.config, now, request_id, pinned)
         )
 
-    async def finished(self, request_id: str, latency_s: float, total_s: float) -> None:
+    async def finished(
+        self, request_id: str, latency_s: float | None = None, total_s: float | None = None
+    ) -> None:
         now = self.clock()
         await self.store.update(
             lambda state: (

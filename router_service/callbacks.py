@@ -1,12 +1,16 @@
-"""The callback instances `litellm_config.yaml` registers with LiteLLM.
+"""The callback instances and the auth function `litellm_config.yaml` names for LiteLLM.
 
 LiteLLM loads this file by path (a fresh module, outside `sys.modules`), once
-per callback it names; the instances come from `process_callbacks`, built
-once per process.
+per name; the instances come from `process_components`, built once per
+process.
 """
 
-from router_service.assembly import process_callbacks
+from router_service.assembly import process_components
+from router_service.auth.custom_auth import custom_auth
 
-routing_hook = process_callbacks().routing_hook
-local_monitor = process_callbacks().local_monitor
-output_guard = process_callbacks().output_guard
+routing_hook = process_components().routing_hook
+local_monitor = process_components().local_monitor
+output_guard = process_components().output_guard
+request_recorder = process_components().recorder
+
+__all__ = ["custom_auth", "local_monitor", "output_guard", "request_recorder", "routing_hook"]

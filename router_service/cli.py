@@ -1,9 +1,10 @@
-"""The `hybrid-router` command: serve, emulators, up."""
+"""The `hybrid-router` command: serve, emulators, up, and the admin commands."""
 
 import argparse
 import sys
 from collections.abc import Sequence
 
+from router_service.admin import cli as admin_cli
 from router_service.core.config import Settings
 
 DEFAULT_PORT = 4000
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
             default="realistic" if name == "up" else "fast",
             help="emulated model speed: realistic single GPU, or fast for tests",
         )
+    admin_cli.add_commands(commands)
     return parser
 
 
@@ -47,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     settings = Settings()
+    if args.command in admin_cli.ADMIN_COMMANDS:
+        return admin_cli.run(args, settings)
     if args.command == "serve":
         from router_service.server import ConfigurationError, serve
 

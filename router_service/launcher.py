@@ -18,6 +18,7 @@ from types import FrameType
 import httpx
 
 from router_service.core.config import Settings
+from router_service.db.engine import migrate, shown_url
 
 READY_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 10.0
@@ -35,6 +36,10 @@ class Stop(Exception):
 
 
 def up(settings: Settings, ports: Ports, speed: str) -> int:
+    # `up` is for trying the router out: bring its database up to date first
+    # (`serve` refuses an old schema instead).
+    migrate(settings)
+    print(f"database: {shown_url(settings)}", flush=True)
     env = dict(os.environ)
     env.setdefault("OLLAMA_API_BASE", f"http://127.0.0.1:{ports.ollama}")
     if not env.get("ANTHROPIC_API_KEY"):

@@ -8,8 +8,9 @@ is in the metadata):
 - a local call that fails records the escalation cause (`local_timeout` for a
   timeout, `local_unavailable` for anything else: refused, reset, 5xx) and
   counts as a failure for the breaker; LiteLLM's fallback then asks the cloud;
-- a finished local call gives the breaker its latency: time to first token
-  for a stream, total time otherwise;
+- a finished local call gives the breaker its latency: for a whole reply as
+  soon as it is back (the time since admission), for a stream from its log
+  event at the end (the time to first token);
 - once a call of the request reaches the cloud, the request has left the
   local tier and stops counting in flight.
 """
@@ -62,6 +63,22 @@ class LocalMonitor(CustomLogger):
         if tier == "cloud":
             await self.breaker.released(plan["request_id"])
         return None
+
+    async def async_post_call_success_deployment_hook(
+        self, request_data: dict[str, Any], response: Any, call_type: Any
+    ) -> None:
+        """A whole local reply is back: the GPU is free again, so stop counting it in flight.
+
+        (A stream ends later; its log event, with the time to first token, does that.)
+        """
+        plan = find_plan(request_data)
+        whole_local_reply = (
+            self.deployments.tier(request_data) == "local"
+            and not request_data.get("stream")
+            and call_type in CHAT_CALLS
+        )
+        if plan is not None and whole_local_reply:
+            await self.breaker.finished(plan["request_id"])
 
     async def async_post_call_failure_deployment_hook(
         self,

@@ -7,11 +7,13 @@ from starlette.responses import JSONResponse
 ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
+    403: "permission_error",
     404: "not_found_error",
     413: "invalid_request_error",
     415: "invalid_request_error",
     422: "invalid_request_error",
     429: "rate_limit_error",
+    503: "service_unavailable_error",
 }
 
 
@@ -29,6 +31,12 @@ def error_body(
 
 
 def error_response(
-    message: str, status: int, param: str | None = None, code: str | None = None
+    message: str,
+    status: int,
+    param: str | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    return JSONResponse(error_body(message, status, param, code), status_code=status)
+    return JSONResponse(
+        error_body(message, status, param, code), status_code=status, headers=headers
+    )

@@ -26,7 +26,14 @@ from litellm.types.utils import ModelResponse
 
 from router_service.deployments import DeploymentIndex
 from router_service.json_reply import extract_json, schema_errors
-from router_service.request_context import find_outcome, find_plan, new_outcome
+from router_service.request_context import (
+    METADATA_KEYS,
+    NESTED_ATTEMPT_KEY,
+    OUTCOME_KEY,
+    find_outcome,
+    find_plan,
+    new_outcome,
+)
 
 MAX_LOCAL_ATTEMPTS = 2
 # Per-call bookkeeping LiteLLM adds; a second attempt gets its own.
@@ -83,8 +90,17 @@ class OutputGuard(CustomGuardrail):
             results["escalation"] = "invalid_output"
             raise InvalidLocalOutput(str(request_data.get("model")), str(problem))
         # The second attempt runs through LiteLLM again, so this hook checks it too.
-        second = {key: value for key, value in request_data.items() if key not in PER_CALL_KEYS}
-        return await litellm.acompletion(**second)
+        return await litellm.acompletion(**second_attempt(request_data))
+
+
+def second_attempt(request_data: Mapping[str, Any]) -> dict[str, Any]:
+    """The call again, marked as a second attempt: the plan and the outcome stay shared."""
+    second = {key: value for key, value in request_data.items() if key not in PER_CALL_KEYS}
+    for name in METADATA_KEYS:
+        metadata = second.get(name)
+        if isinstance(metadata, Mapping) and OUTCOME_KEY in metadata:
+            second[name] = {**metadata, NESTED_ATTEMPT_KEY: True}
+    return second
 
 
 def _reply_text(response: ModelResponse) -> str:

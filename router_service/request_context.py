@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 PLAN_KEY = "hybrid_router_local"
 OUTCOME_KEY = "hybrid_router_outcome"
+# Marks the output guard's second local attempt, a LiteLLM call of its own.
+NESTED_ATTEMPT_KEY = "hybrid_router_second_attempt"
 METADATA_KEYS = ("metadata", "litellm_metadata")
 Escalation = Literal["none", "invalid_output", "local_unavailable", "local_timeout"]
 
@@ -30,8 +32,13 @@ def new_plan(
     return {"request_id": request_id, "num_ctx": num_ctx, "json": contract}
 
 
-def new_outcome() -> dict[str, Any]:
-    return {"local_attempts": 0, "escalation": "none", "answered_by": None}
+def new_outcome(request_id: str | None = None) -> dict[str, Any]:
+    return {
+        "request_id": request_id,
+        "local_attempts": 0,
+        "escalation": "none",
+        "answered_by": None,
+    }
 
 
 def find_plan(kwargs: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -43,13 +50,19 @@ def find_outcome(kwargs: Mapping[str, Any]) -> dict[str, Any] | None:
     return _find(kwargs, OUTCOME_KEY)
 
 
-def _find(kwargs: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+def metadata_of(kwargs: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The metadata that carries our keys, wherever LiteLLM put it for this call or event."""
     litellm_params = kwargs.get("litellm_params")
     holders = [kwargs.get(name) for name in METADATA_KEYS]
     if isinstance(litellm_params, Mapping):
         holders.append(litellm_params.get("metadata"))
     for metadata in holders:
-        if isinstance(metadata, Mapping) and isinstance(metadata.get(key), dict):
-            found: dict[str, Any] = metadata[key]
-            return found
+        if isinstance(metadata, Mapping) and isinstance(metadata.get(OUTCOME_KEY), dict):
+            return metadata
     return None
+
+
+def _find(kwargs: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    metadata = metadata_of(kwargs)
+    found = metadata.get(key) if metadata is not None else None
+    return found if isinstance(found, dict) else None

@@ -22,6 +22,8 @@ SCHEMAS: Mapping[str, type[BaseModel]] = {
     "/v1/messages": AnthropicMessagesRequest,
 }
 OUTPUT_TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
+# The model routes: each request on them gets a row in the request log.
+LOGGED_PATHS = frozenset(SCHEMAS)
 
 
 class RequestTooLarge(Exception):

@@ -44,11 +44,14 @@ class RequestRouter:
         """Pinned tiers are obeyed; `auto` goes through rules, scorer and policy."""
         return self.decide_features(request.get("model"), extract_features(request))
 
-    def decide_features(self, requested: Any, features: RequestFeatures) -> Decision:
+    def decide_features(
+        self, requested: Any, features: RequestFeatures, budget_pressure: float = 0.0
+    ) -> Decision:
         """`decide` for a request whose features are already extracted."""
         if requested in TIERS:
             return Decision(requested, "pinned", None, None, None)
-        return decide(features, self.rules, self.scorer, self.policy)
+        policy = self.policy.under_pressure(budget_pressure)
+        return decide(features, self.rules, self.scorer, policy)
 
 
 # Start-up checks the routing files, then LiteLLM builds the callback from the

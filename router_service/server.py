@@ -1,20 +1,23 @@
 """Run the LiteLLM proxy with our configuration, callbacks and request guard."""
 
+import asyncio
 import os
 import sys
-from collections.abc import Callable
 
 import uvicorn
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from classifier import RulesError
 from classifier.model import ArtifactError
-from router_service.admin_api import PREFIX as ADMIN_PREFIX
-from router_service.admin_api import admin_app
+from router_service.admin.api import HR_PREFIX, hr_app
+from router_service.asgi import Lifespan, PathPrefix
+from router_service.auth.client_auth import ClientAuth
 from router_service.core.config import Settings
+from router_service.db.engine import Database, shown_url
+from router_service.db.migrate import SchemaError, check_schema
 from router_service.environment import prepare_environment
-from router_service.key_check import KeyCheck
-from router_service.request_guard import RequestGuard
+from router_service.request_guard import LOGGED_PATHS, RequestGuard
+from router_service.request_log.middleware import RequestLogging
 from router_service.request_router import RequestRouter
 
 
@@ -23,56 +26,43 @@ class ConfigurationError(RuntimeError):
 
 
 def build_app(settings: Settings) -> ASGIApp:
-    """The proxy's ASGI app. Call only after `prepare_environment`."""
+    """The proxy's ASGI app. Call only after `prepare_environment`.
+
+    From the outside in: the request log (every model request gets an id and
+    a row), the key check, then `/hr/*` (admin API, the client's own page) or
+    the request guard and LiteLLM; around it all, the start and stop of the
+    background work.
+    """
     if not settings.litellm_config.is_file():
         raise ConfigurationError(f"LiteLLM config not found: {settings.litellm_config}")
     os.environ["CONFIG_FILE_PATH"] = str(settings.litellm_config)
     # Imported here: LiteLLM reads the offline switches when it is imported.
     from litellm.proxy.proxy_server import app
 
-    from router_service.assembly import process_callbacks
+    from router_service.assembly import process_components
 
-    callbacks = process_callbacks()
+    parts = process_components()
     guarded = RequestGuard(app, settings.max_body_bytes, settings.max_output_tokens)
-    routed = PathPrefix(ADMIN_PREFIX, admin_app(callbacks.breaker), guarded)
-    checked = KeyCheck(routed, os.environ["LITELLM_MASTER_KEY"])
-    probe = callbacks.probe
-    return OnStartup(checked, probe.start) if probe is not None else checked
+    routed = PathPrefix(HR_PREFIX, hr_app(parts), guarded)
+    checked = ClientAuth(routed, os.environ["LITELLM_MASTER_KEY"], parts.keys, parts.limiter)
+    logged = RequestLogging(checked, parts.ledger, LOGGED_PATHS)
+    return Lifespan(logged, parts.start, parts.stop)
 
 
-class OnStartup:
-    """ASGI: call `start` when the server starts (inside its event loop), then go on."""
+def check_database(settings: Settings) -> None:
+    """Stop start-up with a clear message unless the database is reachable and migrated."""
 
-    def __init__(self, app: ASGIApp, start: Callable[[], None]) -> None:
-        self.app = app
-        self.start = start
+    async def check() -> None:
+        database = Database.from_settings(settings)
+        try:
+            await check_schema(database.engine, shown_url(settings))
+        finally:
+            await database.close()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
-
-        async def receive_and_start() -> Message:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                self.start()
-            return message
-
-        await self.app(scope, receive_and_start, send)
-
-
-class PathPrefix:
-    """ASGI: paths under `prefix` go to `inner`, everything else to `outer`."""
-
-    def __init__(self, prefix: str, inner: ASGIApp, outer: ASGIApp) -> None:
-        self.prefix = prefix
-        self.inner = inner
-        self.outer = outer
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
-        matches = path == self.prefix or path.startswith(self.prefix + "/")
-        await (self.inner if matches else self.outer)(scope, receive, send)
+    try:
+        asyncio.run(check())
+    except SchemaError as error:
+        raise ConfigurationError(str(error)) from error
 
 
 def check_routing_files(settings: Settings) -> None:
@@ -97,6 +87,7 @@ def serve(settings: Settings) -> None:
             "(e.g. sk-$(openssl rand -hex 24)), or use `hybrid-router up` for local use"
         )
     check_routing_files(settings)
+    check_database(settings)
     prepare_environment(os.environ, settings)
     app = build_app(settings)
     print(f"hybrid-router proxy on http://{settings.host}:{settings.port}", file=sys.stderr)

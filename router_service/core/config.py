@@ -6,6 +6,7 @@ LiteLLM's settings (model aliases, fallbacks, timeouts) stay in
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,20 @@ class Settings(BaseSettings):
     local_parallelism: int = Field(default=1, ge=1)
     local_service_time_s: float = Field(default=2.0, gt=0)
     local_probe_interval_s: float = Field(default=5.0, gt=0)
+    # Postgres for production (postgresql://user@host/db); embedded SQLite under
+    # data_dir when unset. The data dir also holds the request-log spill files.
+    database_url: SecretStr | None = None
+    data_dir: Path = Field(default_factory=lambda: Path.cwd() / ".hybrid-router")
+    # Cloud list prices (Claude Sonnet), for costs, budgets and reports.
+    cloud_input_usd_per_mtok: float = Field(default=3.0, ge=0)
+    cloud_output_usd_per_mtok: float = Field(default=15.0, ge=0)
+    # The reply limit of a request that sets none (it also bounds budget reservations).
+    default_max_tokens: int = Field(default=4096, gt=0)
+    # Request logs: the user's text stored redacted, or not at all ("none": features only).
+    log_text: Literal["redacted", "none"] = "redacted"
+    # A user writing again within this many seconds of an answer marks it followed up.
+    follow_up_window_s: float = Field(default=120.0, gt=0)
+    key_cache_ttl_s: float = Field(default=5.0, ge=0)
     # Shared breaker state for several workers or instances; per process when unset.
     redis_url: str | None = None
     redis_breaker_key: str = "hybrid-router:breaker"

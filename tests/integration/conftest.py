@@ -7,7 +7,64 @@ import openai
 import pytest
 
 from bench.harness import Emulators, Proxy, run_emulators, run_proxy
+from router_service.core.config import Settings
+from router_service.db.engine import migrate
+from tests.support.database import query, throwaway_database
 from tests.support.netaudit import NETAUDIT_DIR
+from tests.support.requests_seen import SEEN, recording_client, recording_client2
+
+# Filled in on every successful model request's row.
+REQUIRED_ON_SUCCESS = (
+    "routed_to", "actual_model", "escalation", "prompt_tokens", "completion_tokens", "cost_micros",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """One throw-away Postgres database, migrated, for every proxy of the session.
+
+    When the session ends (every proxy stopped, so every row written), each
+    model request the tests made must have exactly one row, complete if it
+    succeeded.
+    """
+    with throwaway_database() as url:
+        migrate(Settings(database_url=url))
+        yield url
+        check_every_request_has_one_row(url)
+
+
+def describe_row(url: str, request_id: str) -> str:
+    (row,) = query(
+        url,
+        "SELECT route, stream, decision_reason, routed_to, escalation, error, latency_ms "
+        "FROM request_log WHERE request_id = %s",
+        request_id,
+    )
+    return str(row)
+
+
+def check_every_request_has_one_row(url: str) -> None:
+    columns = ", ".join(("request_id", "status_code", "error", *REQUIRED_ON_SUCCESS))
+    rows = query(url, f"SELECT {columns} FROM request_log")
+    by_id: dict[str, list[tuple[object, ...]]] = {}
+    for row in rows:
+        by_id.setdefault(str(row[0]), []).append(row)
+    missing = [request_id for request_id in SEEN.statuses if request_id not in by_id]
+    assert not missing, (
+        f"{len(missing)} requests of {len(SEEN.statuses)} have no row: "
+        f"{[(item, SEEN.statuses[item], SEEN.urls[item]) for item in missing[:5]]}"
+    )
+    doubled = [request_id for request_id, found in by_id.items() if len(found) > 1]
+    assert not doubled, f"requests with more than one row: {doubled[:5]}"
+    for request_id, status in SEEN.statuses.items():
+        (row,) = by_id[request_id]
+        assert row[1] == status, (request_id, row)
+        if status == 200 and row[2] is None:  # answered in full (a stream may fail midway)
+            filled = zip(REQUIRED_ON_SUCCESS, row[3:], strict=True)
+            empty = [name for name, value in filled if value is None]
+            assert not empty, (
+                f"request {request_id} row lacks {empty}: {describe_row(url, request_id)}"
+            )
 
 
 @pytest.fixture(scope="session")
@@ -30,9 +87,15 @@ def network_log(process_logs: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def proxy(emulators: Emulators, process_logs: Path, network_log: Path) -> Iterator[Proxy]:
-    audit = {"PYTHONPATH": str(NETAUDIT_DIR), "HR_TEST_NETWORK_LOG": str(network_log)}
-    with run_proxy(emulators, process_logs, audit) as running:
+def proxy(
+    emulators: Emulators, process_logs: Path, network_log: Path, database_url: str
+) -> Iterator[Proxy]:
+    env = {
+        "PYTHONPATH": str(NETAUDIT_DIR),
+        "HR_TEST_NETWORK_LOG": str(network_log),
+        "HR_DATABASE_URL": database_url,
+    }
+    with run_proxy(emulators, process_logs, env) as running:
         yield running
 
 
@@ -70,11 +133,30 @@ def clean_emulators(request: pytest.FixtureRequest) -> Iterator[None]:
     assert_no_truncation(running)
 
 
+def openai_for(proxy: Proxy, key: str | None = None) -> openai.OpenAI:
+    """The official OpenAI SDK on the proxy, each request's id noted (see check above)."""
+    return openai.OpenAI(
+        base_url=proxy.url + "/v1",
+        api_key=key or proxy.master_key,
+        max_retries=0,
+        http_client=recording_client(timeout=120),
+    )
+
+
+def anthropic_for(proxy: Proxy, key: str | None = None) -> anthropic.Anthropic:
+    return anthropic.Anthropic(
+        base_url=proxy.url,
+        api_key=key or proxy.master_key,
+        max_retries=0,
+        http_client=recording_client2(timeout=120),
+    )
+
+
 @pytest.fixture
 def openai_client(proxy: Proxy) -> openai.OpenAI:
-    return openai.OpenAI(base_url=proxy.url + "/v1", api_key=proxy.master_key, max_retries=0)
+    return openai_for(proxy)
 
 
 @pytest.fixture
 def anthropic_client(proxy: Proxy) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=proxy.url, api_key=proxy.master_key, max_retries=0)
+    return anthropic_for(proxy)

@@ -6,8 +6,10 @@ import httpx
 import pytest
 
 from bench.harness import Proxy
+from tests.support.requests_seen import recording_client
 
 pytestmark = pytest.mark.integration
+RECORDING = recording_client()
 
 USER = [{"role": "user", "content": "hi"}]
 CHAT = "/v1/chat/completions"
@@ -56,8 +58,8 @@ CASES: dict[str, tuple[str, bytes | dict[str, Any], int, str]] = {
 def post(proxy: Proxy, path: str, body: bytes | dict[str, Any]) -> httpx.Response:
     headers = {"Authorization": f"Bearer {proxy.master_key}", "Content-Type": "application/json"}
     if isinstance(body, dict):
-        return httpx.post(proxy.url + path, json=body, headers=headers, timeout=30)
-    return httpx.post(proxy.url + path, content=body, headers=headers, timeout=30)
+        return RECORDING.post(proxy.url + path, json=body, headers=headers, timeout=30)
+    return RECORDING.post(proxy.url + path, content=body, headers=headers, timeout=30)
 
 
 def assert_openai_error(response: httpx.Response, status: int, fragment: str) -> None:
@@ -80,7 +82,9 @@ def test_ten_megabyte_body_is_refused(proxy: Proxy) -> None:
 
 
 def test_missing_key_is_401(proxy: Proxy) -> None:
-    response = httpx.post(proxy.url + CHAT, json={"model": "auto", "messages": USER}, timeout=30)
+    response = RECORDING.post(
+        proxy.url + CHAT, json={"model": "auto", "messages": USER}, timeout=30
+    )
     assert_openai_error(response, 401, "missing API key")
 
 
@@ -99,7 +103,7 @@ def test_wrong_key_is_401(proxy: Proxy) -> None:
         headers={"Authorization": "Bearer sk-wrong"},
         timeout=30,
     )
-    assert_openai_error(response, 401, "invalid API key")
+    assert_openai_error(response, 401, "invalid or revoked API key")
 
 
 def test_health_probe_needs_no_key(proxy: Proxy) -> None:

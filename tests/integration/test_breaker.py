@@ -20,7 +20,8 @@ import pytest
 import redis
 
 from bench.harness import Emulators, Proxy, run_emulators, run_proxy
-from tests.integration.conftest import reset_breaker, reset_emulators
+from tests.integration.conftest import openai_for, reset_breaker, reset_emulators
+from tests.support.requests_seen import recording_async_client
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +35,13 @@ BREAKER_ENV = {
     "HR_BREAKER_PROBES": "2",
     "HR_LOCAL_SERVICE_TIME_S": "0.05",
 }
+
+
+def async_openai_for(proxy: Proxy) -> openai.AsyncOpenAI:
+    http_client = recording_async_client(timeout=120)
+    return openai.AsyncOpenAI(
+        base_url=proxy.url + "/v1", api_key=proxy.master_key, http_client=http_client
+    )
 
 
 def admin(proxy: Proxy, path: str, method: str = "GET") -> dict[str, Any]:
@@ -76,10 +84,11 @@ async def spike(client: openai.AsyncOpenAI, requests: int, concurrency: int) -> 
 
 
 @pytest.fixture(scope="module")
-def breaker_setup(process_logs: Path) -> Iterator[tuple[Proxy, Emulators]]:
+def breaker_setup(process_logs: Path, database_url: str) -> Iterator[tuple[Proxy, Emulators]]:
+    env = {**BREAKER_ENV, "HR_DATABASE_URL": database_url}
     with (
         run_emulators(process_logs) as emulators,
-        run_proxy(emulators, process_logs, BREAKER_ENV) as proxy,
+        run_proxy(emulators, process_logs, env) as proxy,
     ):
         yield proxy, emulators
 
@@ -90,7 +99,7 @@ async def test_a_load_spike_opens_the_breaker_and_recovery_closes_it(
     proxy, emulators = breaker_setup
     reset_emulators(emulators)
     reset_breaker(proxy)
-    client = openai.AsyncOpenAI(base_url=proxy.url + "/v1", api_key=proxy.master_key)
+    client = async_openai_for(proxy)
 
     healthy = [(await ask(client))[1] for _ in range(4)]
     assert set(healthy) == {"rule:address"}
@@ -120,7 +129,7 @@ async def test_the_queue_check_sheds_a_burst_before_p95_rises(
     reset_emulators(emulators)
     reset_breaker(proxy)
     set_faults(emulators, gpu_ms=200)  # a steady 0.2 s per request: 2 fit in 0.5 s
-    client = openai.AsyncOpenAI(base_url=proxy.url + "/v1", api_key=proxy.master_key)
+    client = async_openai_for(proxy)
     warm = [(await ask(client))[1] for _ in range(4)]  # the breaker learns the service time
     assert set(warm) == {"rule:address"}
     burst = Counter(await spike(client, requests=12, concurrency=12))
@@ -139,21 +148,27 @@ def redis_key() -> Iterator[str]:
     redis.Redis.from_url(REDIS_URL).delete(key)
 
 
-def test_two_proxies_share_the_breaker_through_redis(process_logs: Path, redis_key: str) -> None:
-    env = {"HR_REDIS_URL": REDIS_URL, "HR_REDIS_BREAKER_KEY": redis_key}
+def test_two_proxies_share_the_breaker_through_redis(
+    process_logs: Path, redis_key: str, database_url: str
+) -> None:
+    env = {
+        "HR_REDIS_URL": REDIS_URL,
+        "HR_REDIS_BREAKER_KEY": redis_key,
+        "HR_DATABASE_URL": database_url,
+    }
     with (
         run_emulators(process_logs) as emulators,
         run_proxy(emulators, process_logs, env) as first,
         run_proxy(emulators, process_logs, env) as second,
     ):
         set_faults(emulators, down=True)
-        client = openai.OpenAI(base_url=first.url + "/v1", api_key=first.master_key)
+        client = openai_for(first)
         while admin(first, "/hr/admin/breaker")["mode"] != "open":
             raw = client.chat.completions.with_raw_response.create(model="auto", messages=ADDRESS)
             assert raw.headers["x-hybrid-escalation"] in {"local_unavailable", "none"}
         # The other instance sees the open breaker and sends `auto` traffic to the cloud.
         assert admin(second, "/hr/admin/breaker")["mode"] == "open"
-        other = openai.OpenAI(base_url=second.url + "/v1", api_key=second.master_key)
+        other = openai_for(second)
         raw = other.chat.completions.with_raw_response.create(model="auto", messages=ADDRESS)
         assert raw.headers["x-hybrid-reason"] == "breaker_open"
         assert redis.Redis.from_url(REDIS_URL).exists(redis_key)

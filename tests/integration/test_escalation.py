@@ -22,7 +22,12 @@ import yaml
 
 from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from router_service.core.config import Settings
-from tests.integration.conftest import assert_no_truncation, reset_breaker, reset_emulators
+from tests.integration.conftest import (
+    assert_no_truncation,
+    openai_for,
+    reset_breaker,
+    reset_emulators,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -225,7 +230,7 @@ class Constrained:
 
 @pytest.fixture(scope="module")
 def constrained(
-    process_logs: Path, tmp_path_factory: pytest.TempPathFactory
+    process_logs: Path, tmp_path_factory: pytest.TempPathFactory, database_url: str
 ) -> Iterator[Constrained]:
     config = yaml.safe_load(Settings().litellm_config.read_text())
     for deployment in config["model_list"]:
@@ -239,6 +244,7 @@ def constrained(
         "HR_LOCAL_MAX_CONTEXT": "2048",
         "HR_LOCAL_PROBE_INTERVAL_S": "0.5",
         "HR_BREAKER_COOLDOWN_S": "1",
+        "HR_DATABASE_URL": database_url,
     }
     cold = str(int(COLD_LOAD_S * 1000))
     with (
@@ -252,8 +258,7 @@ def constrained(
 def constrained_client(constrained: Constrained) -> Iterator[openai.OpenAI]:
     reset_emulators(constrained.emulators)
     reset_breaker(constrained.proxy)
-    proxy = constrained.proxy
-    yield openai.OpenAI(base_url=proxy.url + "/v1", api_key=proxy.master_key, max_retries=0)
+    yield openai_for(constrained.proxy)
     assert_no_truncation(constrained.emulators)
 
 

@@ -1,5 +1,6 @@
 from pydantic import SecretStr
 
+from router_service.auth.client_auth import presented_key
 from router_service.core.config import Settings
 from router_service.deployments import DeploymentIndex
 from router_service.environment import (
@@ -9,7 +10,6 @@ from router_service.environment import (
     prepare_environment,
     provider_environment,
 )
-from router_service.key_check import presented_key
 
 SETTINGS = Settings()
 

@@ -1,0 +1,153 @@
+"""Client budgets: reserve the worst case before a call, settle the actual cost after.
+
+Reserving is one conditional UPDATE (the reservation row is written in the
+same transaction): it succeeds only if spend + reserved + this request's worst
+case stays within the budget, so concurrent requests can never overspend,
+on one instance or many. A new period (day, ISO week or month, UTC) starts
+from zero spend in the same statement. Settling is idempotent by request id:
+only a reservation still open moves its amount from `reserved` to `spend`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router_service.db.models import (
+    BudgetPeriod,
+    BudgetReservation,
+    Client,
+    ReservationStatus,
+    utc_now,
+)
+from router_service.db.statements import insert_or_ignore
+
+
+def period_key(period: BudgetPeriod, now: datetime) -> str:
+    if period == BudgetPeriod.day:
+        return now.strftime("%Y-%m-%d")
+    if period == BudgetPeriod.week:
+        year, week, _ = now.isocalendar()
+        return f"{year}-W{week:02d}"
+    return now.strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class Reservation:
+    granted: bool
+    amount_micros: int
+    # The client's state when the reservation was tried (after a period change).
+    budget_micros: int | None
+    spend_micros: int
+    reserved_micros: int
+
+
+async def reserve(
+    session: AsyncSession, client_id: int, request_id: str, amount_micros: int
+) -> Reservation:
+    """Hold `amount_micros` of the client's budget for this request, if it fits."""
+    client = await session.get(Client, client_id)
+    if client is None:
+        raise LookupError(f"no client with id {client_id}")
+    current = period_key(client.period, utc_now())
+    same_period = col(Client.period_key) == current
+    spend_now = case((same_period, col(Client.spend_micros)), else_=0)
+    fits = or_(
+        col(Client.budget_micros).is_(None),
+        spend_now + col(Client.reserved_micros) + amount_micros <= col(Client.budget_micros),
+    )
+    result = await session.execute(
+        update(Client)
+        .where(and_(col(Client.id) == client_id, fits))
+        .values(
+            spend_micros=spend_now,
+            period_key=current,
+            reserved_micros=col(Client.reserved_micros) + amount_micros,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    granted = result.rowcount == 1  # type: ignore[attr-defined]
+    if granted:
+        session.add(BudgetReservation(request_id=request_id, client_id=client_id,
+                                      amount_micros=amount_micros))  # fmt: skip
+    await session.commit()
+    await session.refresh(client)
+    return Reservation(
+        granted,
+        amount_micros,
+        client.budget_micros,
+        client.spend_micros if client.period_key == current else 0,
+        client.reserved_micros,
+    )
+
+
+async def settle(
+    session: AsyncSession, request_id: str, client_id: int, actual_micros: int
+) -> bool:
+    """Charge the request's actual cost to its client, once; False if it was charged already.
+
+    A request with a reservation moves it from `reserved` to `spend`. One
+    without (served while the database was away, so nothing could be
+    reserved) is charged directly, with a settled reservation row recording
+    it. Either way the request id makes a second call a no-op, so replaying a
+    log row is harmless. The caller commits.
+    """
+    client = await session.get(Client, client_id)
+    if client is None:
+        return False
+    current = period_key(client.period, utc_now())
+    spend_now = case((col(Client.period_key) == current, col(Client.spend_micros)), else_=0)
+    closed = await session.execute(
+        update(BudgetReservation)
+        .where(
+            and_(
+                col(BudgetReservation.request_id) == request_id,
+                col(BudgetReservation.status) == ReservationStatus.reserved,
+            )
+        )
+        .values(status=ReservationStatus.settled, actual_micros=actual_micros, settled_at=utc_now())
+        .returning(col(BudgetReservation.amount_micros))
+        .execution_options(synchronize_session=False)
+    )
+    reserved = closed.scalar_one_or_none()
+    if reserved is None:
+        recorded = await session.execute(
+            insert_or_ignore(session, BudgetReservation, "request_id")
+            .values(
+                request_id=request_id,
+                client_id=client_id,
+                amount_micros=0,
+                status=ReservationStatus.settled,
+                actual_micros=actual_micros,
+                settled_at=utc_now(),
+                created_at=utc_now(),
+            )
+            .returning(col(BudgetReservation.request_id))
+        )
+        if recorded.scalar_one_or_none() is None:
+            return False  # settled before
+        reserved = 0
+    await session.execute(
+        update(Client)
+        .where(col(Client.id) == client_id)
+        .values(
+            reserved_micros=col(Client.reserved_micros) - reserved,
+            spend_micros=spend_now + actual_micros,
+            period_key=current,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+async def open_reservations(session: AsyncSession, older_than: datetime) -> list[str]:
+    """Request ids of reservations never settled (their request was lost): for the sweeper."""
+    rows = await session.exec(
+        select(BudgetReservation.request_id).where(
+            col(BudgetReservation.status) == ReservationStatus.reserved,
+            col(BudgetReservation.created_at) < older_than,
+        )
+    )
+    return list(rows.all())

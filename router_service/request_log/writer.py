@@ -1,0 +1,188 @@
+"""The request log writer: rows go to the database in batches, off the request path.
+
+`submit` never blocks and never fails: a row joins a bounded in-memory queue,
+or, when the queue is full, the spill file. A background task takes up to
+`batch_size` rows at a time and writes them in one transaction: the rows
+(a duplicate request id is skipped), their follow-ups and their budget
+settlements. If the database fails, the batch is spilled to disk and
+replayed when the database answers again. `close` writes what is left
+(shutdown); nothing is dropped on the way.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from router_service.budget import settle
+from router_service.db.engine import Database
+from router_service.db.models import RequestLog
+from router_service.db.statements import as_utc, insert_or_ignore
+from router_service.request_log.record import SETTLE_KEY
+from router_service.request_log.spill import SpillFiles
+
+LOGGER = logging.getLogger(__name__)
+DATABASE_ERRORS = (OSError, SQLAlchemyError)
+
+
+class LogWriter:
+    def __init__(
+        self,
+        database: Database,
+        spill: SpillFiles,
+        follow_up_window_s: float = 120.0,
+        batch_size: int = 200,
+        linger_s: float = 0.05,
+        queue_limit: int = 20_000,
+        retry_s: float = 2.0,
+    ) -> None:
+        self.database = database
+        self.spill = spill
+        self.follow_up_window_s = follow_up_window_s
+        self.batch_size = batch_size
+        self.linger_s = linger_s
+        self.retry_s = retry_s
+        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(queue_limit)
+        self._task: asyncio.Task[None] | None = None
+        self._spilled_at: float | None = None  # when the database last failed
+
+    def submit(self, row: dict[str, Any]) -> None:
+        try:
+            self._queue.put_nowait(row)
+        except asyncio.QueueFull:
+            self.spill.append([row])
+            self._spilled_at = time.monotonic()
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="request-log")
+
+    async def close(self) -> None:
+        """Stop the background task and write (or spill) every queued row."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        while not self._queue.empty():
+            await self._store(self._take_now(self.batch_size))
+        if self.spill.has_rows():
+            await self._replay()
+        self.spill.close()
+
+    async def flush(self) -> None:
+        """Write what is queued now (for tests and the admin API's consistency)."""
+        while not self._queue.empty():
+            await self._store(self._take_now(self.batch_size))
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                first = await asyncio.wait_for(self._queue.get(), timeout=self.retry_s)
+            except TimeoutError:
+                first = None
+            if first is not None:
+                await asyncio.sleep(self.linger_s)  # let a burst gather into one batch
+                await self._store([first, *self._take_now(self.batch_size - 1)])
+            if self._spilled_at is not None and time.monotonic() - self._spilled_at >= self.retry_s:
+                await self._replay()
+
+    def _take_now(self, limit: int) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        while len(rows) < limit and not self._queue.empty():
+            rows.append(self._queue.get_nowait())
+        return rows
+
+    async def _store(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self._spilled_at is not None:
+            self.spill.append(rows)  # keep the order: older rows are waiting on disk
+            return
+        try:
+            await self.write(rows)
+        except DATABASE_ERRORS as error:
+            LOGGER.warning("request log: write failed (%s); spilling", type(error).__name__)
+            self.spill.append(rows)
+            self._spilled_at = time.monotonic()
+
+    async def _replay(self) -> None:
+        try:
+            await self.spill.replay(self.write)
+        except DATABASE_ERRORS:
+            self._spilled_at = time.monotonic()  # still away: try again later
+            return
+        self._spilled_at = None
+
+    async def write(self, rows: list[dict[str, Any]]) -> None:
+        """Write one batch in one transaction: rows, follow-ups, settlements."""
+        async with self.database.session() as session:
+            columns = [
+                {key: value for key, value in row.items() if key != SETTLE_KEY} for row in rows
+            ]
+            await session.execute(
+                insert_or_ignore(session, RequestLog, "request_id").values(columns)
+            )
+            for row in sorted(rows, key=lambda item: item["started_at"]):
+                if row.get("conversation_id"):
+                    await self._mark_follow_ups(session, row)
+                if row.get(SETTLE_KEY) and row.get("client_id") is not None:
+                    await settle(
+                        session, row["request_id"], row["client_id"], row.get("cost_micros") or 0
+                    )
+            await session.commit()
+
+    async def _mark_follow_ups(self, session: AsyncSession, row: dict[str, Any]) -> None:
+        """The user wrote again in the same conversation within the window after an answer.
+
+        Both ways, so the order rows arrive in does not matter: this row may
+        follow up the previous answer, and a later row may follow up this one.
+        """
+        window = timedelta(seconds=self.follow_up_window_s)
+        same_conversation = (
+            col(RequestLog.conversation_id) == row["conversation_id"],
+            col(RequestLog.request_id) != row["request_id"],
+        )
+        previous = (
+            await session.exec(
+                select(RequestLog.id, RequestLog.finished_at)
+                .where(
+                    *same_conversation,
+                    col(RequestLog.status_code) == 200,
+                    col(RequestLog.finished_at) <= row["started_at"],
+                )
+                .order_by(col(RequestLog.finished_at).desc())
+                .limit(1)
+            )
+        ).first()
+        if previous is not None:
+            gap = row["started_at"] - as_utc(previous[1])
+            if gap <= window:
+                await session.exec(
+                    update(RequestLog)
+                    .where(col(RequestLog.id) == previous[0])
+                    .values(followed_up=True, follow_up_gap_s=gap.total_seconds())
+                )
+        if row["status_code"] != 200:
+            return
+        following = (
+            await session.exec(
+                select(RequestLog.started_at)
+                .where(*same_conversation, col(RequestLog.started_at) >= row["finished_at"])
+                .order_by(col(RequestLog.started_at))
+                .limit(1)
+            )
+        ).first()
+        if following is not None:
+            gap = as_utc(following) - row["finished_at"]
+            if gap <= window:
+                await session.exec(
+                    update(RequestLog)
+                    .where(col(RequestLog.request_id) == row["request_id"])
+                    .values(followed_up=True, follow_up_gap_s=gap.total_seconds())
+                )
