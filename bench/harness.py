@@ -98,9 +98,9 @@ def run_proxy(
         ANTHROPIC_API_KEY=EMULATOR_ANTHROPIC_KEY,
     )
     env.update(extra_env or {})
+    env.setdefault("HR_DATA_DIR", str(log_dir / f"data-{port}"))  # spill files, SQLite
     if not env.get("HR_DATABASE_URL"):
         # No database given: an embedded SQLite file of this proxy's own, migrated.
-        env.setdefault("HR_DATA_DIR", str(log_dir / f"data-{port}"))
         migrate = [sys.executable, "-m", "router_service", "db", "upgrade"]
         subprocess.run(migrate, env=env, check=True, capture_output=True, timeout=120)
     command = [sys.executable, "-m", "router_service", "serve"]

@@ -58,7 +58,7 @@ async def reserve(
         col(Client.budget_micros).is_(None),
         spend_now + col(Client.reserved_micros) + amount_micros <= col(Client.budget_micros),
     )
-    result = await session.execute(
+    result = await session.exec(
         update(Client)
         .where(and_(col(Client.id) == client_id, fits))
         .values(
@@ -68,7 +68,7 @@ async def reserve(
         )
         .execution_options(synchronize_session=False)
     )
-    granted = result.rowcount == 1  # type: ignore[attr-defined]
+    granted = result.rowcount == 1
     if granted:
         session.add(BudgetReservation(request_id=request_id, client_id=client_id,
                                       amount_micros=amount_micros))  # fmt: skip
@@ -99,7 +99,7 @@ async def settle(
         return False
     current = period_key(client.period, utc_now())
     spend_now = case((col(Client.period_key) == current, col(Client.spend_micros)), else_=0)
-    closed = await session.execute(
+    closed = await session.exec(
         update(BudgetReservation)
         .where(
             and_(
@@ -113,7 +113,7 @@ async def settle(
     )
     reserved = closed.scalar_one_or_none()
     if reserved is None:
-        recorded = await session.execute(
+        recorded = await session.exec(
             insert_or_ignore(session, BudgetReservation, "request_id")
             .values(
                 request_id=request_id,
@@ -129,7 +129,7 @@ async def settle(
         if recorded.scalar_one_or_none() is None:
             return False  # settled before
         reserved = 0
-    await session.execute(
+    await session.exec(
         update(Client)
         .where(col(Client.id) == client_id)
         .values(

@@ -9,6 +9,7 @@ from starlette.types import ASGIApp
 
 from classifier import RulesError
 from classifier.model import ArtifactError
+from router_service import log_privacy
 from router_service.admin.api import HR_PREFIX, hr_app
 from router_service.asgi import Lifespan, PathPrefix
 from router_service.auth.client_auth import ClientAuth
@@ -89,6 +90,7 @@ def serve(settings: Settings) -> None:
     check_routing_files(settings)
     check_database(settings)
     prepare_environment(os.environ, settings)
+    log_privacy.install([os.environ["LITELLM_MASTER_KEY"]])
     app = build_app(settings)
     print(f"hybrid-router proxy on http://{settings.host}:{settings.port}", file=sys.stderr)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -10,7 +10,6 @@ replayed when the database answers again. `close` writes what is left
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import timedelta
@@ -29,6 +28,7 @@ from router_service.request_log.spill import SpillFiles
 
 LOGGER = logging.getLogger(__name__)
 DATABASE_ERRORS = (OSError, SQLAlchemyError)
+STOP: dict[str, Any] = {}  # put last into the queue: the background task finishes
 
 
 class LogWriter:
@@ -64,39 +64,57 @@ class LogWriter:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="request-log")
 
     async def close(self) -> None:
-        """Stop the background task and write (or spill) every queued row."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        while not self._queue.empty():
-            await self._store(self._take_now(self.batch_size))
+        """Write (or spill) every row submitted so far, then stop.
+
+        The background task is asked to finish, not cancelled: a batch it is
+        writing completes first, so no row is lost between the queue and the
+        database.
+        """
+        if self._task is not None and not self._task.done():
+            await self._queue.put(STOP)
+            await self._task
+        else:
+            await self._store_all()
         if self.spill.has_rows():
             await self._replay()
         self.spill.close()
 
-    async def flush(self) -> None:
-        """Write what is queued now (for tests and the admin API's consistency)."""
-        while not self._queue.empty():
-            await self._store(self._take_now(self.batch_size))
-
     async def _run(self) -> None:
         while True:
             try:
-                first = await asyncio.wait_for(self._queue.get(), timeout=self.retry_s)
+                # Not asyncio.wait_for: on Python 3.11 it can drop an item taken just
+                # as the timeout fires; a timeout around get() leaves it in the queue.
+                async with asyncio.timeout(self.retry_s):
+                    first = await self._queue.get()
             except TimeoutError:
                 first = None
+            if first is STOP:
+                await self._store_all()
+                return
             if first is not None:
                 await asyncio.sleep(self.linger_s)  # let a burst gather into one batch
-                await self._store([first, *self._take_now(self.batch_size - 1)])
+                rows, stopping = self._take_now(self.batch_size - 1)
+                await self._store([first, *rows])
+                if stopping:
+                    await self._store_all()
+                    return
             if self._spilled_at is not None and time.monotonic() - self._spilled_at >= self.retry_s:
                 await self._replay()
 
-    def _take_now(self, limit: int) -> list[dict[str, Any]]:
+    def _take_now(self, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """Up to `limit` queued rows, and whether the STOP behind them was reached."""
         rows: list[dict[str, Any]] = []
         while len(rows) < limit and not self._queue.empty():
-            rows.append(self._queue.get_nowait())
-        return rows
+            row = self._queue.get_nowait()
+            if row is STOP:
+                return rows, True
+            rows.append(row)
+        return rows, False
+
+    async def _store_all(self) -> None:
+        while not self._queue.empty():
+            rows, _ = self._take_now(self.batch_size)
+            await self._store(rows)
 
     async def _store(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
@@ -125,9 +143,7 @@ class LogWriter:
             columns = [
                 {key: value for key, value in row.items() if key != SETTLE_KEY} for row in rows
             ]
-            await session.execute(
-                insert_or_ignore(session, RequestLog, "request_id").values(columns)
-            )
+            await session.exec(insert_or_ignore(session, RequestLog, "request_id").values(columns))
             for row in sorted(rows, key=lambda item: item["started_at"]):
                 if row.get("conversation_id"):
                     await self._mark_follow_ups(session, row)

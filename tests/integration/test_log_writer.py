@@ -1,0 +1,59 @@
+"""The log writer on the real Postgres: duplicates, follow-ups in any order, settlements."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from router_service.budget import reserve
+from router_service.core.config import Settings
+from router_service.db.engine import Database, migrate
+from router_service.db.models import Client
+from router_service.request_log.record import PendingRecord
+from router_service.request_log.spill import SpillFiles
+from router_service.request_log.writer import LogWriter
+from tests.support.database import query, throwaway_database
+
+T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def row(request_id: str, start_s: float, length_s: float = 1.0, **fields: Any) -> dict[str, Any]:
+    started = T0 + timedelta(seconds=start_s)
+    record = PendingRecord(request_id, "/v1/chat/completions", started_at=started, status_code=200)
+    record.finished_at = started + timedelta(seconds=length_s)
+    for name, value in fields.items():
+        setattr(record, name, value)
+    return record.to_row()
+
+
+def test_follow_ups_duplicates_and_settlements(tmp_path: Path) -> None:
+    with throwaway_database() as url:
+        settings = Settings(database_url=url)
+        migrate(settings)
+
+        async def scenario() -> None:
+            database = Database.from_settings(settings)
+            writer = LogWriter(database, SpillFiles(tmp_path), follow_up_window_s=120)
+            async with database.session() as session:
+                client = Client(name="cafe", budget_micros=1_000_000)
+                session.add(client)
+                await session.commit()
+                await session.refresh(client)
+                assert client.id is not None
+                held = await reserve(session, client.id, "b", 50_000)
+                assert held.granted
+            # Written out of order: the later message first, the answer it follows up second.
+            later = row("b", 60, conversation_id="c1", client_id=client.id, cost_micros=700,
+                        expects_llm_event=True)  # fmt: skip
+            await writer.write([later])
+            await writer.write([row("a", 0, conversation_id="c1")])
+            await writer.write([row("z", 500, conversation_id="c1")])  # too late to follow up
+            await writer.write([later])  # delivered twice: no second row, no second charge
+            await database.close()
+
+        asyncio.run(scenario())
+        rows = query(url, "SELECT request_id, followed_up, follow_up_gap_s FROM request_log "
+                          "ORDER BY started_at")  # fmt: skip
+        assert rows == [("a", True, 59.0), ("b", False, None), ("z", False, None)]
+        ((spend, reserved),) = query(url, "SELECT spend_micros, reserved_micros FROM client")
+        assert (spend, reserved) == (700, 0)  # the reservation became the actual cost, once
