@@ -21,7 +21,8 @@ class Decision:
 def decide(features: RequestFeatures, rules: RuleSet, scorer: Scorer, policy: Policy) -> Decision:
     rule = rules.first_match(features)
     if rule is not None:
-        return Decision(rule.tier, f"rule:{rule.name}", None, None, None)
+        # The version is the model in force (a rule decided, but logs say which model was live).
+        return Decision(rule.tier, f"rule:{rule.name}", None, None, scorer.version)
     scored = scorer.score(features)
     return Decision(
         tier=policy.tier(scored.score, scored.confidence),

@@ -31,6 +31,7 @@ from router_service.db.engine import Database
 from router_service.deployments import DeploymentIndex
 from router_service.local_monitor import LocalMonitor
 from router_service.local_probe import LocalProbe, OllamaTarget
+from router_service.model_watcher import ModelWatcher
 from router_service.output_guard import OutputGuard
 from router_service.pricing import Prices
 from router_service.request_log.ledger import RequestLedger
@@ -56,6 +57,7 @@ class Components:
     limiter: RateLimiter
     ledger: RequestLedger
     writer: LogWriter
+    models: ModelWatcher
     redis_client: "redis.Redis | None" = None
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -64,6 +66,7 @@ class Components:
         if self.probe is not None:
             self.probe.start()
         self.writer.start()
+        await self.models.start()
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="ledger-sweep")
 
     async def stop(self) -> None:
@@ -72,6 +75,7 @@ class Components:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
+        await self.models.stop()
         self.ledger.flush()
         await self.writer.close()
         await self.database.close()
@@ -159,6 +163,7 @@ def build_components(settings: Settings) -> Components:
         limiter=RateLimiter(redis_client),
         ledger=ledger,
         writer=writer,
+        models=ModelWatcher(database, routing_hook, settings),
         redis_client=redis_client,
     )
 

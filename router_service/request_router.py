@@ -40,6 +40,14 @@ class RequestRouter:
             settings.confidence_threshold,
         )
 
+    def with_model(self, model: LogisticScorer, settings: Settings) -> "RequestRouter":
+        """The same rules with another learned model (and its thresholds, unless overridden)."""
+        policy = Policy(
+            _first_set(settings.score_threshold, model.thresholds.score),
+            _first_set(settings.confidence_threshold, model.thresholds.confidence),
+        )
+        return RequestRouter(rules=self.rules, scorer=model, policy=policy)
+
     def decide(self, request: Mapping[str, Any]) -> Decision:
         """Pinned tiers are obeyed; `auto` goes through rules, scorer and policy."""
         return self.decide_features(request.get("model"), extract_features(request))

@@ -29,6 +29,7 @@ from router_service.db.models import (
     ApiKeyPublic,
     BudgetPeriod,
     BudgetPolicy,
+    ClassifierVersionPublic,
     ClientCreate,
     ClientPublic,
     RequestLogPublic,
@@ -40,12 +41,26 @@ HR_PREFIX = "/hr"
 ADMIN_PREFIX = "/hr/admin"
 
 
+class ModelSwitch(Protocol):
+    """The process's model watcher (router_service.model_watcher), as the API uses it."""
+
+    def serving(self) -> dict[str, Any]: ...
+
+    async def check(self) -> None: ...
+
+
 class Parts(Protocol):
-    """What the API needs of the process's components."""
+    """What the API needs of the process's components.
+
+    Protocols, not the classes: this module is imported before LiteLLM may be.
+    """
 
     database: Database
     breaker: LocalBreaker
     keys: KeyStore
+
+    @property
+    def models(self) -> ModelSwitch: ...
 
 
 class ClientIn(BaseModel):
@@ -172,6 +187,29 @@ def hr_app(parts: Parts) -> FastAPI:
     @admin.post("/logs/{request_id}/label", summary="Label a request: which tier it needed")
     async def label_log(request_id: str, body: LabelIn, db: SessionDep) -> RequestLogPublic:
         return RequestLogPublic.model_validate(await service.label_log(db, request_id, body.label))
+
+    @admin.get("/models", summary="Trained model versions, newest first")
+    async def list_models(db: SessionDep) -> list[ClassifierVersionPublic]:
+        return [
+            ClassifierVersionPublic.model_validate(row) for row in await service.list_models(db)
+        ]
+
+    @admin.get("/models/serving", summary="The model this process routes with now")
+    async def serving_model() -> dict[str, Any]:
+        return parts.models.serving()
+
+    @admin.post("/models/{version}/activate", summary="Route with this version (every proxy)")
+    async def activate_model(version: str, db: SessionDep) -> ClassifierVersionPublic:
+        row = await service.activate_model(db, version)
+        await parts.models.check()  # this process at once; the others within HR_MODEL_POLL_S
+        return ClassifierVersionPublic.model_validate(row)
+
+    @admin.post("/models/rollback", summary="Back to the version active before this one")
+    async def rollback_model(db: SessionDep) -> dict[str, Any]:
+        row = await service.rollback_model(db)
+        await parts.models.check()
+        active = None if row is None else ClassifierVersionPublic.model_validate(row)
+        return {"active": active, "serving": parts.models.serving()}
 
     me = APIRouter(prefix=HR_PREFIX)
 

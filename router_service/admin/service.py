@@ -6,10 +6,11 @@ are `AdminError`s with a message for the operator and an HTTP status.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, select
+from sqlmodel import SQLModel, col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router_service.auth.keys import generate_key
@@ -18,6 +19,7 @@ from router_service.db.models import (
     ApiKey,
     BudgetPeriod,
     BudgetPolicy,
+    ClassifierVersion,
     Client,
     ClientCreate,
     RequestLog,
@@ -25,6 +27,7 @@ from router_service.db.models import (
 )
 
 LABELS = ("local", "cloud")
+RowT = TypeVar("RowT", bound=SQLModel)
 
 
 def describe(error: Exception) -> str:
@@ -58,14 +61,19 @@ class Spend:
 async def create_client(session: AsyncSession, data: ClientCreate) -> Client:
     client = Client.model_validate(data)
     client.period_key = period_key(client.period, utc_now())
-    session.add(client)
+    return await _insert(session, client, f"a client named {data.name!r} exists already")
+
+
+async def _insert(session: AsyncSession, row: RowT, conflict: str) -> RowT:
+    """Add a row; a unique-key clash is the operator's 409, said as `conflict`."""
+    session.add(row)
     try:
         await session.commit()
     except IntegrityError as error:
         await session.rollback()
-        raise AdminError(f"a client named {data.name!r} exists already", 409) from error
-    await session.refresh(client)
-    return client
+        raise AdminError(conflict, 409) from error
+    await session.refresh(row)
+    return row
 
 
 async def list_clients(session: AsyncSession) -> list[Client]:
@@ -206,3 +214,72 @@ async def label_log(session: AsyncSession, request_id: str, label: str) -> Reque
     await session.commit()
     await session.refresh(row)
     return row
+
+
+# -- classifier versions (the model registry) ------------------------------------------------
+
+
+async def list_models(session: AsyncSession) -> list[ClassifierVersion]:
+    query = select(ClassifierVersion).order_by(col(ClassifierVersion.created_at).desc())
+    return list((await session.exec(query)).all())
+
+
+async def get_model(session: AsyncSession, version: str) -> ClassifierVersion:
+    query = select(ClassifierVersion).where(ClassifierVersion.version == version)
+    row = (await session.exec(query)).first()
+    if row is None:
+        raise AdminError(f"no model version {version!r}", 404)
+    return row
+
+
+async def active_model(session: AsyncSession) -> ClassifierVersion | None:
+    query = select(ClassifierVersion).where(col(ClassifierVersion.active).is_(True))
+    return (await session.exec(query)).first()
+
+
+async def save_model(
+    session: AsyncSession, row: ClassifierVersion, activate: bool
+) -> ClassifierVersion:
+    row = await _insert(session, row, f"a model version {row.version!r} exists already")
+    return await activate_model(session, row.version) if activate else row
+
+
+async def activate_model(session: AsyncSession, version: str) -> ClassifierVersion:
+    """Make `version` the one model the proxies route with (they reload within seconds)."""
+    chosen = await get_model(session, version)
+    await session.exec(
+        update(ClassifierVersion).where(col(ClassifierVersion.id) != chosen.id).values(active=False)
+    )
+    chosen.active = True
+    chosen.activated_at = utc_now()
+    session.add(chosen)
+    await session.commit()
+    await session.refresh(chosen)
+    return chosen
+
+
+async def rollback_model(session: AsyncSession) -> ClassifierVersion | None:
+    """Activate the model that was active before the current one.
+
+    None when there was none before it: no version is active any more, and
+    the proxies route with the model file shipped with the router.
+    """
+    current = await active_model(session)
+    if current is None:
+        raise AdminError("no model version is active; nothing to roll back", 409)
+    query = (
+        select(ClassifierVersion)
+        .where(
+            col(ClassifierVersion.activated_at).is_not(None),
+            col(ClassifierVersion.id) != current.id,
+        )
+        .order_by(col(ClassifierVersion.activated_at).desc())
+        .limit(1)
+    )
+    previous = (await session.exec(query)).first()
+    if previous is None:
+        current.active = False
+        session.add(current)
+        await session.commit()
+        return None
+    return await activate_model(session, previous.version)

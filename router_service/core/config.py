@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # The learned model's JSON artifact; the shipped bootstrap model by default.
     # When the file is missing the router uses the rules and the soft score.
     model_path: Path = PACKAGE_DIR / "models" / "bootstrap.json"
+    # How often each proxy checks the database for a newly activated model version.
+    model_poll_s: float = Field(default=5.0, gt=0)
     # Thresholds override the model's own (chosen by cost at training);
     # unset, the model's are used, or 0.35 / 0.6 with the soft score.
     score_threshold: float | None = Field(default=None, ge=0.0, le=1.0)

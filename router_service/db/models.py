@@ -222,3 +222,19 @@ class ClassifierVersion(SQLModel, table=True):
     artifact: str = Field(sa_column=Column(Text, nullable=False))  # the JSON artifact, no pickle
     artifact_sha256: str = Field(max_length=64)
     active: bool = Field(default=False, index=True)
+    # When it was last made the active model: rollback goes to the one before.
+    activated_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class ClassifierVersionPublic(SQLModel):
+    id: int
+    version: str
+    created_at: datetime
+    training_rows: int
+    metrics: dict[str, Any]
+    thresholds: dict[str, Any]
+    artifact_sha256: str
+    active: bool
+    activated_at: datetime | None

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from pydantic import SecretStr
 
 from router_service.auth.client_auth import presented_key
@@ -71,3 +74,11 @@ def test_presented_key_forms() -> None:
     assert presented_key([(b"x-api-key", b"sk-3")]) == "sk-3"
     assert presented_key([(b"authorization", b"Basic abc")]) is None
     assert presented_key([]) is None
+
+
+def test_the_server_module_does_not_import_litellm_before_the_switches_are_set() -> None:
+    # LiteLLM reads its offline switches at import: an import that comes
+    # earlier would send it to the internet for its data files.
+    check = "import sys, router_service.server; print('litellm' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
