@@ -99,21 +99,29 @@ class LogisticScorer:
     def version(self) -> str:
         return self._version
 
-    def decision_functions(self, features: RequestFeatures) -> list[float]:
-        """The linear decision of every model: the main one first, then the ensemble."""
-        return self._decisions(self._look_up(features), features)
+    def calibrated(self, decision: float) -> float:
+        """The main model's decision as a calibrated probability (Platt's sigmoid)."""
+        return _sigmoid(-(self._calibration_a * decision + self._calibration_b))
 
     def score(self, features: RequestFeatures) -> Scored:
         found = self._look_up(features)
         main, *members = self._decisions(found, features)
-        probability = _sigmoid(-(self._calibration_a * main + self._calibration_b))
+        return self._scored(main, members, found.coverage)
+
+    def uncalibrated(self, features: RequestFeatures) -> tuple[float, float]:
+        """The main model's linear decision and the confidence (training calibrates on these)."""
+        found = self._look_up(features)
+        main, *members = self._decisions(found, features)
+        return main, self._scored(main, members, found.coverage).confidence
+
+    def _scored(self, main: float, members: Sequence[float], coverage: float) -> Scored:
         member_probabilities = [_sigmoid(value) for value in members]
         agreement = 1.0 - (max(member_probabilities) - min(member_probabilities))
-        confidence = min(1.0, found.coverage / FULL_COVERAGE) * agreement
+        confidence = min(1.0, coverage / FULL_COVERAGE) * agreement
         return Scored(
-            score=probability,
+            score=self.calibrated(main),
             confidence=confidence,
-            factors={"coverage": round(found.coverage, 3), "agreement": round(agreement, 3)},
+            factors={"coverage": round(coverage, 3), "agreement": round(agreement, 3)},
         )
 
     def coverage(self, features: RequestFeatures) -> float:

@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
             help="emulated model speed: realistic single GPU, or fast for tests",
         )
     admin_cli.add_commands(commands)
+    # The one command of the product: it also fronts training (its own package).
+    from training import cli as training_cli
+
+    training_cli.add_command(commands)
     return parser
 
 
@@ -51,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     if args.command in admin_cli.ADMIN_COMMANDS:
         return admin_cli.run(args, settings)
+    if args.command == "train":
+        from training import cli as training_cli
+
+        return training_cli.run(args, settings)
     if args.command == "serve":
         from router_service.server import ConfigurationError, serve
 

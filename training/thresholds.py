@@ -38,17 +38,20 @@ def operating_point(
     score_threshold: float,
     confidence_threshold: float,
     cost_ratio: float,
+    weights: np.ndarray | None = None,
 ) -> OperatingPoint:
+    """Recall, local share and cost of one point; each row counts its weight (1 by default)."""
+    weight = np.ones(len(scores)) if weights is None else weights
     to_cloud = (scores > score_threshold) | (confidences < confidence_threshold)
     cloud_rows = needs_cloud.astype(bool)
-    missed = np.sum(cloud_rows & ~to_cloud)
-    cost = np.sum(to_cloud) + cost_ratio * missed
+    missed = np.sum(weight[cloud_rows & ~to_cloud])
+    cost = np.sum(weight[to_cloud]) + cost_ratio * missed
     return OperatingPoint(
         score_threshold=float(score_threshold),
         confidence_threshold=float(confidence_threshold),
-        cloud_recall=float(np.mean(to_cloud[cloud_rows])) if cloud_rows.any() else 1.0,
-        local_share=float(np.mean(~to_cloud[~cloud_rows])) if (~cloud_rows).any() else 0.0,
-        cost_per_request=float(cost / len(scores)),
+        cloud_recall=_share(to_cloud[cloud_rows], weight[cloud_rows], empty=1.0),
+        local_share=_share(~to_cloud[~cloud_rows], weight[~cloud_rows], empty=0.0),
+        cost_per_request=float(cost / np.sum(weight)),
     )
 
 
@@ -58,13 +61,15 @@ def choose_thresholds(
     needs_cloud: Sequence[bool],
     cost_ratio: float = 20.0,
     recall_floor: float = 0.95,
+    weights: Sequence[float] | None = None,
 ) -> tuple[OperatingPoint, list[OperatingPoint]]:
     """The chosen point, and the curve over score thresholds at its confidence threshold."""
     score_array = np.asarray(scores, dtype=float)
     confidence_array = np.asarray(confidences, dtype=float)
     label_array = np.asarray(needs_cloud, dtype=bool)
+    weight_array = None if weights is None else np.asarray(weights, dtype=float)
     points = [
-        operating_point(score_array, confidence_array, label_array, s, c, cost_ratio)
+        operating_point(score_array, confidence_array, label_array, s, c, cost_ratio, weight_array)
         for c in CONFIDENCE_GRID
         for s in SCORE_GRID
     ]
@@ -74,3 +79,8 @@ def choose_thresholds(
     best = min(pool, key=lambda p: (p.cost_per_request, -p.cloud_recall))
     curve = [p for p in points if p.confidence_threshold == best.confidence_threshold]
     return best, curve
+
+
+def _share(chosen: np.ndarray, weight: np.ndarray, empty: float) -> float:
+    total = float(np.sum(weight))
+    return float(np.sum(weight[chosen]) / total) if total else empty

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from classifier import Decision, RequestFeatures
-from classifier.numeric import NUMERIC_FEATURES, numeric_vector
 from router_service.request_log.redaction import redact
 
 CONVERSATION_HEADER = "x-hybrid-conversation-id"
@@ -41,14 +40,18 @@ def stored_text(features: RequestFeatures, mode: str) -> str | None:
     return redact(features.last_user_text) if mode == "redacted" else None
 
 
+# RequestFeatures fields kept in a log row's `features`: with the text and the
+# previous text, they rebuild the features the router saw (for retraining).
+STORED_FIELDS = (
+    "turn_index", "prompt_tokens", "context_tokens", "system_tokens", "last_user_tokens",
+    "requires_json", "has_tools", "clarifying_streak", "exclamations", "caps_ratio",
+    "digits", "has_url", "has_code",
+)  # fmt: skip
+
+
 def stored_features(features: RequestFeatures, mode: str) -> dict[str, Any]:
-    """The numeric signals by name, and what retraining needs besides the text."""
-    stored: dict[str, Any] = {
-        "numeric": dict(zip(NUMERIC_FEATURES, numeric_vector(features), strict=True)),
-        "turn_index": features.turn_index,
-        "prompt_tokens": features.prompt_tokens,
-        "requires_json": features.requires_json,
-    }
+    """The request's signals by name, and the previous user message when text is kept."""
+    stored: dict[str, Any] = {name: getattr(features, name) for name in STORED_FIELDS}
     if mode == "redacted" and features.previous_user_text:
         stored["previous_text"] = redact(features.previous_user_text)
     return stored

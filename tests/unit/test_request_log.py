@@ -185,4 +185,4 @@ def test_with_log_text_none_only_features_are_stored() -> None:
     assert stored_text(features, "none") is None
     assert "previous_text" not in stored_features(features, "none")
     assert stored_text(features, "redacted") == "mail [email]"
-    assert stored_features(features, "redacted")["numeric"]["log_turn_index"] > 0
+    assert stored_features(features, "redacted")["turn_index"] == 2
