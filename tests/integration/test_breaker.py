@@ -21,6 +21,7 @@ import redis
 
 from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from tests.integration.conftest import openai_for, reset_breaker, reset_emulators
+from tests.support.commands import admin
 from tests.support.requests_seen import recording_async_client
 
 pytestmark = pytest.mark.integration
@@ -42,14 +43,6 @@ def async_openai_for(proxy: Proxy) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(
         base_url=proxy.url + "/v1", api_key=proxy.master_key, http_client=http_client
     )
-
-
-def admin(proxy: Proxy, path: str, method: str = "GET") -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {proxy.master_key}"}
-    response = httpx.request(method, proxy.url + path, headers=headers, timeout=5)
-    response.raise_for_status()
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def set_faults(emulators: Emulators, **faults: Any) -> None:
@@ -108,7 +101,7 @@ async def test_a_load_spike_opens_the_breaker_and_recovery_closes_it(
     during = Counter(await spike(client, requests=24, concurrency=8))
     assert during["breaker_open"] > 0, during  # p95 rose past 0.5 s: the breaker opened
     assert during["breaker_open"] + during["local_busy"] >= 12, during
-    assert admin(proxy, "/hr/admin/breaker")["mode"] in {"open", "half_open"}
+    assert admin(proxy, "GET", "/hr/admin/breaker")["mode"] in {"open", "half_open"}
 
     set_faults(emulators, gpu_ms=0)  # the GPU recovers
     wait_for_idle_gpu(emulators)
@@ -117,7 +110,7 @@ async def test_a_load_spike_opens_the_breaker_and_recovery_closes_it(
     # Half-open: the first requests are probes on local; two fast ones close it.
     assert all(reason == "rule:address" for _, reason in after), after
     assert all(model.startswith("ollama_chat/") for model, _ in after), after
-    state = admin(proxy, "/hr/admin/breaker")
+    state = admin(proxy, "GET", "/hr/admin/breaker")
     assert state["mode"] == "closed" and state["window_samples"] <= len(after)
     await client.close()
 
@@ -135,7 +128,7 @@ async def test_the_queue_check_sheds_a_burst_before_p95_rises(
     burst = Counter(await spike(client, requests=12, concurrency=12))
     assert burst["local_busy"] >= 6, burst  # shed at once, without waiting for latencies
     assert burst["breaker_open"] == 0, burst
-    state = admin(proxy, "/hr/admin/breaker")
+    state = admin(proxy, "GET", "/hr/admin/breaker")
     assert state["mode"] == "closed"
     assert state["p95_latency_s"] <= float(BREAKER_ENV["HR_LOCAL_LATENCY_THRESHOLD_S"])
     await client.close()
@@ -163,18 +156,18 @@ def test_two_proxies_share_the_breaker_through_redis(
     ):
         set_faults(emulators, down=True)
         client = openai_for(first)
-        while admin(first, "/hr/admin/breaker")["mode"] != "open":
+        while admin(first, "GET", "/hr/admin/breaker")["mode"] != "open":
             raw = client.chat.completions.with_raw_response.create(model="auto", messages=ADDRESS)
             assert raw.headers["x-hybrid-escalation"] in {"local_unavailable", "none"}
         # The other instance sees the open breaker and sends `auto` traffic to the cloud.
-        assert admin(second, "/hr/admin/breaker")["mode"] == "open"
+        assert admin(second, "GET", "/hr/admin/breaker")["mode"] == "open"
         other = openai_for(second)
         raw = other.chat.completions.with_raw_response.create(model="auto", messages=ADDRESS)
         assert raw.headers["x-hybrid-reason"] == "breaker_open"
         assert redis.Redis.from_url(REDIS_URL).exists(redis_key)
         # A reset on one instance closes it for both.
         set_faults(emulators, down=False)
-        admin(second, "/hr/admin/breaker/reset", "POST")
-        assert admin(first, "/hr/admin/breaker")["mode"] == "closed"
+        admin(second, "POST", "/hr/admin/breaker/reset")
+        assert admin(first, "GET", "/hr/admin/breaker")["mode"] == "closed"
         raw = client.chat.completions.with_raw_response.create(model="auto", messages=ADDRESS)
         assert raw.headers["x-hybrid-reason"] == "rule:address"

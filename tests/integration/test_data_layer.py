@@ -26,6 +26,7 @@ from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from router_service.core.config import Settings
 from router_service.db.engine import migrate
 from tests.integration.conftest import openai_for
+from tests.support.commands import admin, hybrid_router
 from tests.support.database import query, throwaway_database
 from tests.support.requests_seen import recording_async_client
 from tests.support.tcp_proxy import tcp_proxy
@@ -42,18 +43,6 @@ def wait_for(check: Callable[[], bool], timeout_s: float = 30, what: str = "") -
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
-
-
-def admin(proxy: Proxy, method: str, path: str, **body: Any) -> Any:
-    response = httpx.request(
-        method,
-        proxy.url + path,
-        headers={"Authorization": f"Bearer {proxy.master_key}"},
-        json=body or None,
-        timeout=10,
-    )
-    assert response.status_code < 300, response.text
-    return response.json()
 
 
 def new_client(proxy: Proxy, **options: Any) -> tuple[str, str]:
@@ -99,12 +88,6 @@ def test_serve_refuses_a_database_without_the_schema() -> None:
         done = subprocess.run(serve, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "has no schema" in done.stderr and "hybrid-router db upgrade" in done.stderr
-
-
-def hybrid_router(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HR_DATABASE_URL": url}
-    command = [sys.executable, "-m", "router_service", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_the_admin_commands_manage_clients_keys_budgets_and_logs() -> None:

@@ -28,6 +28,7 @@ from tests.integration.conftest import (
     reset_breaker,
     reset_emulators,
 )
+from tests.support.commands import admin
 
 pytestmark = pytest.mark.integration
 
@@ -172,16 +173,12 @@ def test_repeated_local_failures_cool_local_down_until_the_probe_sees_it_again(
         "breaker_open",
     )
     assert local_stats(emulators)["errors_injected"] == errors_before
-    breaker = admin_breaker(proxy)
+    breaker = admin(proxy, "GET", "/hr/admin/breaker")
     assert (breaker["mode"], breaker["cause"]) == ("open", "failures")
 
 
-def admin_breaker(proxy: Proxy) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {proxy.master_key}"}
-    response = httpx.get(proxy.url + "/hr/admin/breaker", headers=headers, timeout=5)
-    response.raise_for_status()
-    result: dict[str, Any] = response.json()
-    return result
+def breaker_mode(proxy: Proxy) -> str:
+    return str(admin(proxy, "GET", "/hr/admin/breaker")["mode"])
 
 
 # -- context sizing ------------------------------------------------------------------------
@@ -347,14 +344,14 @@ def test_the_health_probe_brings_local_back_after_it_recovers(
 ) -> None:
     set_faults(constrained.emulators, down=True)
     deadline = time.monotonic() + 10
-    while admin_breaker(constrained.proxy)["mode"] != "open":  # failures and failed probes
+    while breaker_mode(constrained.proxy) != "open":  # failures and failed probes
         constrained_client.chat.completions.create(model="auto", messages=ADDRESS)
         assert time.monotonic() < deadline, "the breaker did not open"
     time.sleep(1.5)  # past the cool-down, but Ollama is still down: stays open
-    assert admin_breaker(constrained.proxy)["mode"] == "open"
+    assert breaker_mode(constrained.proxy) == "open"
     set_faults(constrained.emulators, down=False)
     deadline = time.monotonic() + 5
-    while admin_breaker(constrained.proxy)["mode"] == "open":  # the probe sees Ollama again
+    while breaker_mode(constrained.proxy) == "open":  # the probe sees Ollama again
         assert time.monotonic() < deadline, "the probe did not notice Ollama was back"
         time.sleep(0.1)
     models = []
@@ -364,4 +361,4 @@ def test_the_health_probe_brings_local_back_after_it_recovers(
         )
         models.append(raw.headers["x-hybrid-actual-model"])
     assert models == [LOCAL_MODEL] * len(models)  # the probes went local, then it closed
-    assert admin_breaker(constrained.proxy)["mode"] == "closed"
+    assert breaker_mode(constrained.proxy) == "closed"
