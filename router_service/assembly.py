@@ -31,10 +31,14 @@ from router_service.db.engine import Database
 from router_service.deployments import DeploymentIndex
 from router_service.local_monitor import LocalMonitor
 from router_service.local_probe import LocalProbe, OllamaTarget
+from router_service.metrics import RouterMetrics
 from router_service.model_watcher import ModelWatcher
 from router_service.output_guard import OutputGuard
 from router_service.pricing import Prices
+from router_service.reporting.query import cost_model
+from router_service.reporting.summary import CostModel
 from router_service.request_log.ledger import RequestLedger
+from router_service.request_log.record import PendingRecord
 from router_service.request_log.recorder import RequestRecorder
 from router_service.request_log.spill import SpillFiles
 from router_service.request_log.writer import LogWriter
@@ -58,6 +62,8 @@ class Components:
     ledger: RequestLedger
     writer: LogWriter
     models: ModelWatcher
+    metrics: RouterMetrics
+    costs: CostModel
     redis_client: "redis.Redis | None" = None
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -137,10 +143,19 @@ def build_components(settings: Settings) -> Components:
     )
     breaker = LocalBreaker(breaker_config(settings), store)
     database = Database.from_settings(settings)
+    metrics = RouterMetrics(settings.local_gpu_usd_per_hour)
     writer = LogWriter(
-        database, SpillFiles(settings.data_dir / "spill"), settings.follow_up_window_s
+        database,
+        SpillFiles(settings.data_dir / "spill"),
+        settings.follow_up_window_s,
+        on_follow_up=metrics.observe_follow_up,
     )
-    ledger = RequestLedger(lambda record: writer.submit(record.to_row()))
+
+    def finish(record: PendingRecord) -> None:
+        metrics.observe(record)
+        writer.submit(record.to_row())
+
+    ledger = RequestLedger(finish)
     cloud = Prices(settings.cloud_input_usd_per_mtok, settings.cloud_output_usd_per_mtok)
     options = HookOptions(settings.default_max_tokens, settings.log_text)
     routing_hook = RoutingHook(
@@ -164,6 +179,8 @@ def build_components(settings: Settings) -> Components:
         ledger=ledger,
         writer=writer,
         models=ModelWatcher(database, routing_hook, settings),
+        metrics=metrics,
+        costs=cost_model(settings),
         redis_client=redis_client,
     )
 

@@ -1,8 +1,9 @@
 """What a request costs, in integer micro-dollars (1 USD = 1,000,000 µUSD).
 
 A price of X USD per million tokens is X µUSD per token. The cloud is priced
-from the settings (Claude Sonnet's list price by default); the local tier's
-tokens are free here (the GPU is paid for by the hour, see the reports).
+from the settings (Claude Sonnet's list price by default). The local tier's
+tokens are free; its GPU is paid for by the hour, and metrics and reports
+charge that price over the time the local model was busy (`BusyTime`).
 """
 
 import math
@@ -26,6 +27,25 @@ class Prices:
 
 
 FREE = Prices(0.0, 0.0)
+
+
+class BusyTime:
+    """The union of time intervals, counted as they come.
+
+    `add` returns the part of an interval not counted yet. Exact when the
+    intervals come in order of their start (a report's scan); close when
+    they come in order of their end (requests as they finish).
+    """
+
+    def __init__(self) -> None:
+        self.until = float("-inf")  # the end of the time counted so far
+        self.seconds = 0.0
+
+    def add(self, start: float, end: float) -> float:
+        added = max(0.0, end - max(start, self.until))
+        self.until = max(self.until, end)
+        self.seconds += added
+        return added
 
 
 def usd_to_micros(usd: float | str | Decimal) -> int:

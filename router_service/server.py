@@ -12,11 +12,12 @@ from classifier.model import ArtifactError
 from router_service import log_privacy
 from router_service.admin.api import HR_PREFIX, hr_app
 from router_service.asgi import Lifespan, PathPrefix
-from router_service.auth.client_auth import ClientAuth
+from router_service.auth.client_auth import METRICS_PATH, ClientAuth
 from router_service.core.config import Settings
 from router_service.db.engine import Database, shown_url
 from router_service.db.migrate import SchemaError, check_schema
 from router_service.environment import prepare_environment
+from router_service.metrics import MetricsEndpoint
 from router_service.request_guard import LOGGED_PATHS, RequestGuard
 from router_service.request_log.middleware import RequestLogging
 from router_service.request_router import RequestRouter
@@ -30,9 +31,9 @@ def build_app(settings: Settings) -> ASGIApp:
     """The proxy's ASGI app. Call only after `prepare_environment`.
 
     From the outside in: the request log (every model request gets an id and
-    a row), the key check, then `/hr/*` (admin API, the client's own page) or
-    the request guard and LiteLLM; around it all, the start and stop of the
-    background work.
+    a row), the key check, then `/hr/*` (admin API and dashboard, the
+    client's own page), `/metrics` (Prometheus), or the request guard and
+    LiteLLM; around it all, the start and stop of the background work.
     """
     if not settings.litellm_config.is_file():
         raise ConfigurationError(f"LiteLLM config not found: {settings.litellm_config}")
@@ -44,8 +45,12 @@ def build_app(settings: Settings) -> ASGIApp:
 
     parts = process_components()
     guarded = RequestGuard(app, settings.max_body_bytes, settings.max_output_tokens)
-    routed = PathPrefix(HR_PREFIX, hr_app(parts), guarded)
-    checked = ClientAuth(routed, os.environ["LITELLM_MASTER_KEY"], parts.keys, parts.limiter)
+    with_admin = PathPrefix(HR_PREFIX, hr_app(parts), guarded)
+    routed = PathPrefix(METRICS_PATH, MetricsEndpoint(parts.metrics, parts.breaker), with_admin)
+    scrape_key = settings.metrics_key.get_secret_value() if settings.metrics_key else None
+    checked = ClientAuth(
+        routed, os.environ["LITELLM_MASTER_KEY"], parts.keys, parts.limiter, scrape_key
+    )
     logged = RequestLogging(checked, parts.ledger, LOGGED_PATHS)
     return Lifespan(logged, parts.start, parts.stop)
 

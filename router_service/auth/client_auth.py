@@ -1,6 +1,9 @@
 """ASGI middleware that identifies the caller before LiteLLM sees the request.
 
-- The master key (LiteLLM's) is the operator: every route.
+- The master key (LiteLLM's) is the operator: every route. On the
+  dashboard it may also come as HTTP Basic auth's password (any user name),
+  so a browser can ask for it.
+- The scrape key, when set, may read `/metrics` and nothing else.
 - A client key (`sk-hr-<id>-<secret>`) may use the inference routes and
   `/hr/me` only, within its client's request rate; anything else is 403.
 - A missing, unknown or revoked key is 401, a client over its rate 429 with
@@ -12,6 +15,8 @@ Prisma (absent here by design) and answers 500, so keys are never left to it.
 Health probes stay open.
 """
 
+import base64
+import binascii
 import hmac
 from collections.abc import Iterable
 
@@ -28,39 +33,81 @@ PUBLIC_PATHS = frozenset({"/health/liveliness", "/health/liveness", "/health/rea
 CLIENT_PATHS = frozenset(
     {"/v1/chat/completions", "/chat/completions", "/v1/messages", "/v1/models", "/models", "/hr/me"}
 )
+METRICS_PATH = "/metrics"
+DASHBOARD_PREFIX = "/hr/admin/dashboard"
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="hybrid-router", charset="UTF-8"'}
 
 
-def presented_key(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """The key from `Authorization: Bearer …`, `x-api-key` or `api-key`."""
+def presented_key(headers: Iterable[tuple[bytes, bytes]], basic: bool = False) -> str | None:
+    """The key from `Authorization: Bearer …`, `x-api-key` or `api-key`.
+
+    With `basic`, also the password of `Authorization: Basic …`.
+    """
     for name, value in headers:
         if name == b"authorization" and value[:7].lower() == b"bearer ":
             return value[7:].decode("latin-1").strip()
+        if basic and name == b"authorization" and value[:6].lower() == b"basic ":
+            return _basic_password(value[6:])
         if name in (b"x-api-key", b"api-key"):
             return value.decode("latin-1").strip()
     return None
 
 
+def _basic_password(encoded: bytes) -> str | None:
+    try:
+        user_and_password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    _, colon, password = user_and_password.partition(":")
+    return password if colon else None
+
+
 class ClientAuth:
-    def __init__(self, app: ASGIApp, master_key: str, keys: KeyStore, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        master_key: str,
+        keys: KeyStore,
+        limiter: RateLimiter,
+        scrape_key: str | None = None,
+    ) -> None:
         self.app = app
         self.master_key = master_key.encode()
         self.keys = keys
         self.limiter = limiter
+        self.scrape_key = scrape_key.encode() if scrape_key else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path") in PUBLIC_PATHS:
             await self.app(scope, receive, send)
             return
-        key = presented_key(scope.get("headers") or [])
+        path = scope.get("path", "")
+        on_dashboard = path.startswith(DASHBOARD_PREFIX)
+        key = presented_key(scope.get("headers") or [], basic=on_dashboard)
         if key is not None and hmac.compare_digest(key.encode(), self.master_key):
             store_identity(scope, AdminIdentity())
             await self.app(scope, receive, send)
             return
-        problem = await self._check_client(scope, key)
+        if path == METRICS_PATH and self._is_scrape_key(key):
+            await self.app(scope, receive, send)
+            return
+        if on_dashboard and key is None:  # a browser: make it ask for the key
+            problem: ASGIApp | None = error_response(
+                "the dashboard needs the master key (as the password)", 401, headers=BASIC_CHALLENGE
+            )
+        else:
+            problem = await self._check_client(scope, key)
         if problem is None:
             await self.app(scope, receive, send)
         else:
             await problem(scope, receive, send)
+
+    def _is_scrape_key(self, key: str | None) -> bool:
+        return (
+            key is not None
+            and self.scrape_key is not None
+            and hmac.compare_digest(key.encode(), self.scrape_key)
+        )
 
     async def _check_client(self, scope: Scope, key: str | None) -> ASGIApp | None:
         """None when the client may go on (its identity stored), else the error response."""

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # Cloud list prices (Claude Sonnet), for costs, budgets and reports.
     cloud_input_usd_per_mtok: float = Field(default=3.0, ge=0)
     cloud_output_usd_per_mtok: float = Field(default=15.0, ge=0)
+    # What the local GPU costs per hour (rent, power): reports and metrics charge
+    # it over the local model's busy time. 0: local is treated as free.
+    local_gpu_usd_per_hour: float = Field(default=0.0, ge=0)
     # The reply limit of a request that sets none (it also bounds budget reservations).
     default_max_tokens: int = Field(default=4096, gt=0)
     # Request logs: the user's text stored redacted, or not at all ("none": features only).
@@ -76,6 +79,8 @@ class Settings(BaseSettings):
     # A user writing again within this many seconds of an answer marks it followed up.
     follow_up_window_s: float = Field(default=120.0, gt=0)
     key_cache_ttl_s: float = Field(default=5.0, ge=0)
+    # A key that may read /metrics and nothing else (for Prometheus); the master key may too.
+    metrics_key: SecretStr | None = None
     # Shared breaker state for several workers or instances; per process when unset.
     redis_url: str | None = None
     redis_breaker_key: str = "hybrid-router:breaker"

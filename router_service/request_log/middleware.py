@@ -68,6 +68,7 @@ class RequestLogging:
             identity = scope_identity(scope)
             if isinstance(identity, ClientIdentity):
                 record.client_id = identity.client_id
+                record.client_name = identity.client_name
             if record.status_code == 0:
                 record.status_code = 499  # the client left before any answer
             if record.status_code >= 400 and error_body and record.error is None:

@@ -13,6 +13,7 @@ from typing import Any
 from router_service.db.models import utc_now
 
 DATETIME_FIELDS = ("started_at", "finished_at")
+NONE = "none"  # no escalation
 # Not a column: whether the request's cost must be settled against a budget.
 SETTLE_KEY = "_settle"
 
@@ -28,6 +29,7 @@ class PendingRecord:
     error: str | None = None
     stream: bool = False
     client_id: int | None = None
+    client_name: str | None = None  # for metrics; not a column (the row keeps the id)
     conversation_id: str | None = None
     interaction_type: str | None = None
     decision_reason: str | None = None
@@ -83,6 +85,13 @@ class PendingRecord:
             "features": self.features,
             SETTLE_KEY: self.client_id is not None and self.expects_llm_event,
         }
+
+
+def served_tier(routed_to: str | None, escalation: str | None, answered: bool) -> str | None:
+    """The tier whose model answered: the chosen one, unless the cloud took over."""
+    if not answered or routed_to is None:
+        return None
+    return "cloud" if routed_to == "cloud" or escalation not in (None, NONE) else "local"
 
 
 def row_to_json(row: dict[str, Any]) -> dict[str, Any]:

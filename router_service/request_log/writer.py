@@ -12,6 +12,7 @@ replayed when the database answers again. `close` writes what is left
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from router_service.budget import settle
 from router_service.db.engine import Database
 from router_service.db.models import RequestLog
 from router_service.db.statements import as_utc, insert_or_ignore
-from router_service.request_log.record import SETTLE_KEY
+from router_service.request_log.record import SETTLE_KEY, served_tier
 from router_service.request_log.spill import SpillFiles
 
 LOGGER = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class LogWriter:
         database: Database,
         spill: SpillFiles,
         follow_up_window_s: float = 120.0,
+        on_follow_up: Callable[[str], None] | None = None,
         batch_size: int = 200,
         linger_s: float = 0.05,
         queue_limit: int = 20_000,
@@ -45,6 +47,8 @@ class LogWriter:
         self.database = database
         self.spill = spill
         self.follow_up_window_s = follow_up_window_s
+        # Told the tier of each answer newly found followed up (for metrics).
+        self.on_follow_up = on_follow_up
         self.batch_size = batch_size
         self.linger_s = linger_s
         self.retry_s = retry_s
@@ -144,29 +148,40 @@ class LogWriter:
                 {key: value for key, value in row.items() if key != SETTLE_KEY} for row in rows
             ]
             await session.exec(insert_or_ignore(session, RequestLog, "request_id").values(columns))
+            followed_up: list[str] = []  # tiers of the answers newly marked
             for row in sorted(rows, key=lambda item: item["started_at"]):
                 if row.get("conversation_id"):
-                    await self._mark_follow_ups(session, row)
+                    followed_up += await self._mark_follow_ups(session, row)
                 if row.get(SETTLE_KEY) and row.get("client_id") is not None:
                     await settle(
                         session, row["request_id"], row["client_id"], row.get("cost_micros") or 0
                     )
             await session.commit()
+        if self.on_follow_up is not None:
+            for tier in followed_up:
+                self.on_follow_up(tier)
 
-    async def _mark_follow_ups(self, session: AsyncSession, row: dict[str, Any]) -> None:
+    async def _mark_follow_ups(self, session: AsyncSession, row: dict[str, Any]) -> list[str]:
         """The user wrote again in the same conversation within the window after an answer.
 
         Both ways, so the order rows arrive in does not matter: this row may
         follow up the previous answer, and a later row may follow up this one.
+        Returns the tiers that gave the answers newly marked.
         """
         window = timedelta(seconds=self.follow_up_window_s)
         same_conversation = (
             col(RequestLog.conversation_id) == row["conversation_id"],
             col(RequestLog.request_id) != row["request_id"],
         )
+        marked: list[str] = []
         previous = (
             await session.exec(
-                select(RequestLog.id, RequestLog.finished_at)
+                select(
+                    RequestLog.id,
+                    RequestLog.finished_at,
+                    RequestLog.routed_to,
+                    RequestLog.escalation,
+                )
                 .where(
                     *same_conversation,
                     col(RequestLog.status_code) == 200,
@@ -178,14 +193,10 @@ class LogWriter:
         ).first()
         if previous is not None:
             gap = row["started_at"] - as_utc(previous[1])
-            if gap <= window:
-                await session.exec(
-                    update(RequestLog)
-                    .where(col(RequestLog.id) == previous[0])
-                    .values(followed_up=True, follow_up_gap_s=gap.total_seconds())
-                )
+            if gap <= window and await _mark(session, col(RequestLog.id) == previous[0], gap):
+                marked.append(served_tier(previous[2], previous[3], answered=True) or "none")
         if row["status_code"] != 200:
-            return
+            return marked
         following = (
             await session.exec(
                 select(RequestLog.started_at)
@@ -196,9 +207,18 @@ class LogWriter:
         ).first()
         if following is not None:
             gap = as_utc(following) - row["finished_at"]
-            if gap <= window:
-                await session.exec(
-                    update(RequestLog)
-                    .where(col(RequestLog.request_id) == row["request_id"])
-                    .values(followed_up=True, follow_up_gap_s=gap.total_seconds())
-                )
+            this_row = col(RequestLog.request_id) == row["request_id"]
+            if gap <= window and await _mark(session, this_row, gap):
+                tier = served_tier(row.get("routed_to"), row.get("escalation"), answered=True)
+                marked.append(tier or "none")
+        return marked
+
+
+async def _mark(session: AsyncSession, which: Any, gap: timedelta) -> bool:
+    """Mark one answer followed up; False when it was marked already."""
+    result = await session.exec(
+        update(RequestLog)
+        .where(which, col(RequestLog.followed_up).is_(False))
+        .values(followed_up=True, follow_up_gap_s=gap.total_seconds())
+    )
+    return bool(result.rowcount)
