@@ -9,6 +9,7 @@ micro-dollars (1 USD = 1,000,000) in answers; requests take USD.
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -16,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 
 from router_service import breaker
 from router_service.admin import service
@@ -36,9 +37,17 @@ from router_service.db.models import (
 )
 from router_service.openai_errors import error_response
 from router_service.pricing import usd_to_micros
+from router_service.reporting.summary import CostModel
 
 HR_PREFIX = "/hr"
 ADMIN_PREFIX = "/hr/admin"
+DASHBOARD_PAGE = (Path(__file__).parents[1] / "dashboard" / "page.html").read_text("utf-8")
+# The page draws with its own inline script and fetches only from this server.
+DASHBOARD_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
+    "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
+    "Cache-Control": "no-store",
+}
 
 
 class ModelSwitch(Protocol):
@@ -58,6 +67,7 @@ class Parts(Protocol):
     database: Database
     breaker: LocalBreaker
     keys: KeyStore
+    costs: CostModel
 
     @property
     def models(self) -> ModelSwitch: ...
@@ -210,6 +220,24 @@ def hr_app(parts: Parts) -> FastAPI:
         await parts.models.check()
         active = None if row is None else ClassifierVersionPublic.model_validate(row)
         return {"active": active, "serving": parts.models.serving()}
+
+    @admin.get("/report", summary="Cost, escalations and follow-ups per interaction type")
+    async def read_report(
+        db: SessionDep, since: str = "30d", client: str | None = None
+    ) -> dict[str, Any]:
+        return await service.usage_report(db, parts.costs, since, client)
+
+    @admin.get("/dashboard", summary="The dashboard page (HTTP Basic: the master key as password)")
+    async def dashboard_page() -> HTMLResponse:
+        return HTMLResponse(DASHBOARD_PAGE, headers=DASHBOARD_HEADERS)
+
+    @admin.get("/dashboard/data", summary="What the dashboard draws")
+    async def dashboard_data(db: SessionDep, since: str = "7d") -> dict[str, Any]:
+        return {
+            "report": await service.usage_report(db, parts.costs, since),
+            "spend": [vars(item) for item in await service.spend(db)],
+            "breaker": breaker_status(await parts.breaker.state(), parts.breaker.config),
+        }
 
     me = APIRouter(prefix=HR_PREFIX)
 

@@ -7,8 +7,9 @@ the others need an up-to-date schema and say so otherwise.
 
 import argparse
 import asyncio
+import json
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,8 +22,10 @@ from router_service.db.engine import Database, migrate, shown_url
 from router_service.db.migrate import SchemaError, check_schema
 from router_service.db.models import BudgetPeriod, BudgetPolicy, ClientCreate
 from router_service.pricing import format_usd, usd_to_micros
+from router_service.reporting.query import cost_model
+from router_service.reporting.render import report_csv, report_table, table
 
-ADMIN_COMMANDS = ("db", "clients", "keys", "budget", "spend", "logs", "models")
+ADMIN_COMMANDS = ("db", "clients", "keys", "budget", "spend", "logs", "models", "report")
 Result = TypeVar("Result")
 
 
@@ -92,6 +95,13 @@ def add_commands(commands: Any) -> None:
     label.add_argument("request_id")
     label.add_argument("label", choices=service.LABELS)
 
+    report = commands.add_parser(
+        "report", help="cost, escalations and follow-ups per interaction type"
+    )
+    report.add_argument("--since", default="30d", help="how far back: 30d, 12h, 2w, 90m")
+    report.add_argument("--client", default=None)
+    report.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
 
 def _budget_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
     parser.add_argument(
@@ -137,12 +147,25 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         await check_schema(database.engine, shown_url(settings))
         async with database.session() as session:
-            handler = HANDLERS[(args.command, getattr(args, "action", None))]
-            for line in await handler(session, args):
+            if args.command == "report":
+                lines = await _report(session, args, settings)
+            else:
+                handler = HANDLERS[(args.command, getattr(args, "action", None))]
+                lines = await handler(session, args)
+            for line in lines:
                 print(line)
     finally:
         await database.close()
     return 0
+
+
+async def _report(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> list[str]:
+    report = await service.usage_report(session, cost_model(settings), args.since, args.client)
+    if args.format == "json":
+        return [json.dumps(report, indent=2)]
+    if args.format == "csv":
+        return [report_csv(report).rstrip("\n")]
+    return report_table(report)
 
 
 def _micros_or_none(text: str | None) -> int | None:
@@ -333,14 +356,6 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("models", "activate"): _models_activate,
     ("models", "rollback"): _models_rollback,
 }
-
-
-def table(rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
 
 
 def _day(moment: Any) -> str:

@@ -6,7 +6,7 @@ are `AdminError`s with a message for the operator and an HTTP status.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,9 @@ from router_service.db.models import (
     RequestLog,
     utc_now,
 )
+from router_service.reporting.query import log_summary
+from router_service.reporting.render import parse_period, report_dict
+from router_service.reporting.summary import CostModel
 
 LABELS = ("local", "cloud")
 RowT = TypeVar("RowT", bound=SQLModel)
@@ -283,3 +286,17 @@ async def rollback_model(session: AsyncSession) -> ClassifierVersion | None:
         await session.commit()
         return None
     return await activate_model(session, previous.version)
+
+
+async def usage_report(
+    session: AsyncSession, costs: CostModel, since: str, client_name: str | None = None
+) -> dict[str, Any]:
+    """The report of the last `since` (like `30d`): see router_service.reporting."""
+    try:
+        period = parse_period(since)
+    except ValueError as error:
+        raise AdminError(str(error)) from error
+    client = await get_client(session, client_name) if client_name is not None else None
+    until = utc_now()
+    summary = await log_summary(session, costs, until - period, until, client)
+    return report_dict(summary, client_name)
