@@ -4,10 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml deploy/compose-schema.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.lock
 	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
+	# The compose-spec JSON schema the deployment test checks docker-compose.yml against.
+	$(VENV)/bin/pip download --quiet --no-deps --require-hashes \
+		-r deploy/compose-schema.lock -d $(VENV)/compose-schema
 	touch $(STAMP)
 
 .PHONY: install up test lint
