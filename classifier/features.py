@@ -28,6 +28,8 @@ CLARIFYING = re.compile(
     r"|объясните|это не то,? что я спрашивал|вы не ответили",
 )  # matched on lower-cased text: case-insensitive alternations are slow in `re`
 CLARIFYING_MAX_WORDS = 25
+# An earlier user message this long (about 600 characters) is a pasted document.
+PASTED_DOCUMENT_TOKENS = 150
 # Turns that carry instructions and documents rather than conversation.
 DOCUMENT_ROLES = ("system", "tool")
 # Routing reads at most this much of a long message: its head and its tail.
@@ -59,6 +61,13 @@ class RequestFeatures:
     digits: int
     has_url: bool
     has_code: bool
+    # The conversation so far, for rules: what was asked before can keep a
+    # conversation on the cloud (a complaint's follow-up, a document's).
+    earlier_user_texts: tuple[str, ...] = ()  # the focus of each earlier user message
+    # Documents: retrieved (system and tool turns after the bot's own
+    # instructions, a leading system message) or pasted (earlier user messages
+    # of PASTED_DOCUMENT_TOKENS or more).
+    document_tokens: int = 0
 
 
 def extract_features(request: Mapping[str, Any]) -> RequestFeatures:
@@ -68,7 +77,14 @@ def extract_features(request: Mapping[str, Any]) -> RequestFeatures:
     whole_last_user = user_turns[-1] if user_turns else ""
     last_user = focus(whole_last_user)
     prompt_tokens = sum(estimate_tokens(turn.text) for turn in turns)
-    system_tokens = sum(estimate_tokens(turn.text) for turn in turns if turn.role in DOCUMENT_ROLES)
+    document_turns = [turn for turn in turns if turn.role in DOCUMENT_ROLES]
+    system_tokens = sum(estimate_tokens(turn.text) for turn in document_turns)
+    instructions = turns[0] if turns and turns[0].role == "system" else None
+    earlier = user_turns[:-1]
+    earlier_tokens = [estimate_tokens(text) for text in earlier]
+    document_tokens = sum(
+        estimate_tokens(turn.text) for turn in document_turns if turn is not instructions
+    ) + sum(tokens for tokens in earlier_tokens if tokens >= PASTED_DOCUMENT_TOKENS)
     last_user_tokens = estimate_tokens(whole_last_user)
     schema = _json_schema(request.get("response_format"))
     letters, capitals, digits = _character_counts(last_user)
@@ -89,6 +105,8 @@ def extract_features(request: Mapping[str, Any]) -> RequestFeatures:
         digits=digits,
         has_url=_has_url(last_user),
         has_code=_has_code(last_user),
+        earlier_user_texts=tuple(focus(text) for text in earlier),
+        document_tokens=document_tokens,
     )
 
 

@@ -4,11 +4,17 @@ Rules come from a mapping (the YAML file is read by `router_service`; this
 package does no I/O). Cloud rules are always checked before local rules,
 whatever their order in the file: when in doubt, go to the cloud. A local
 rule fires only on a *clean* request, one without any complexity signal.
+
+A conversation stays on the cloud: a cloud rule whose patterns matched an
+earlier user message decides the follow-ups too (`rule:<name>:earlier`), so
+"is that it?" after a complaint is not sent to the local model on its own
+merits. (Length alone does not carry over: a pasted document does, through
+`min_document_tokens`.)
 """
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from classifier.features import RequestFeatures
@@ -30,6 +36,7 @@ class CleanLimits:
             not features.requires_json
             and not features.has_tools
             and features.context_tokens <= self.max_context_tokens
+            and features.document_tokens == 0
             and features.last_user_tokens <= self.max_message_tokens
             and features.clarifying_streak == 0
             and features.exclamations < 2
@@ -48,13 +55,20 @@ class Rule:
     required: tuple[str, ...] | None = None
     # Fires on any message at least this long (in estimated tokens).
     min_message_tokens: int | None = None
+    # Fires on any request carrying documents (retrieved or pasted) at least this long.
+    min_document_tokens: int | None = None
 
-    def matches(self, features: RequestFeatures, lowered_text: str) -> bool:
+    def matches(self, message_tokens: int, lowered_text: str, document_tokens: int = 0) -> bool:
         long_enough = self.min_message_tokens is not None and (
-            features.last_user_tokens >= self.min_message_tokens
+            message_tokens >= self.min_message_tokens
         )
-        if long_enough:
-            return True
+        documents = self.min_document_tokens is not None and (
+            document_tokens >= self.min_document_tokens
+        )
+        return long_enough or documents or self.matches_text(lowered_text)
+
+    def matches_text(self, lowered_text: str) -> bool:
+        """Whether the patterns match (length conditions aside)."""
         if self.anchored is not None and self.anchored.match(lowered_text) is not None:
             return True
         if self.pattern is None:
@@ -85,13 +99,17 @@ class RuleSet:
     def first_match(self, features: RequestFeatures) -> Rule | None:
         """The rule that decides this request, cloud rules first; None if none fires."""
         lowered = features.last_user_text.lower()
-        for rule in self.rules:
-            if rule.tier == "cloud" and rule.matches(features, lowered):
+        cloud_rules = [rule for rule in self.rules if rule.tier == "cloud"]
+        for rule in cloud_rules:
+            if rule.matches(features.last_user_tokens, lowered, features.document_tokens):
                 return rule
+        for rule in cloud_rules:
+            if any(rule.matches_text(text.lower()) for text in features.earlier_user_texts):
+                return replace(rule, name=f"{rule.name}:earlier")
         if not self.clean.admits(features):
             return None
         for rule in self.rules:
-            if rule.tier == "local" and rule.matches(features, lowered):
+            if rule.tier == "local" and rule.matches(features.last_user_tokens, lowered):
                 return rule
         return None
 
@@ -113,6 +131,7 @@ def _parse_rule(index: int, entry: Any) -> Rule:
     tier = entry.get("tier")
     patterns = entry.get("patterns") or []
     min_tokens = entry.get("min_message_tokens")
+    min_documents = entry.get("min_document_tokens")
     if not isinstance(name, str) or not name:
         raise RulesError(f"rule #{index} needs a 'name'")
     if tier not in TIERS:
@@ -121,7 +140,9 @@ def _parse_rule(index: int, entry: Any) -> Rule:
         raise RulesError(f"rule {name!r}: 'min_message_tokens' must be a positive integer")
     if not isinstance(patterns, Sequence) or isinstance(patterns, str):
         raise RulesError(f"rule {name!r}: 'patterns' must be a list")
-    if not patterns and min_tokens is None:
+    if min_documents is not None and (not isinstance(min_documents, int) or min_documents < 1):
+        raise RulesError(f"rule {name!r}: 'min_document_tokens' must be a positive integer")
+    if not patterns and min_tokens is None and min_documents is None:
         raise RulesError(f"rule {name!r}: give a non-empty list of 'patterns'")
     for pattern in patterns:  # each alone first, so an error names its pattern
         try:
@@ -137,6 +158,7 @@ def _parse_rule(index: int, entry: Any) -> Rule:
         anchored=_alternation([text for text in texts if text.startswith("^")]),
         required=_required(unanchored),
         min_message_tokens=min_tokens,
+        min_document_tokens=min_documents,
     )
 
 

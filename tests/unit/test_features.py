@@ -159,3 +159,32 @@ def test_turn_index_is_capped_for_the_model() -> None:
 
     turn = NUMERIC_FEATURES.index("log_turn_index")
     assert with_turns(2)[turn] < with_turns(MAX_TURN_INDEX)[turn] == with_turns(12)[turn]
+
+
+def test_earlier_messages_and_documents_are_told_apart_from_the_bot_prompt() -> None:
+    document = "Clause 4: the caterer is liable for late delivery. " * 30
+    features = extract_features(
+        {
+            "messages": [
+                {"role": "system", "content": CAFE_SYSTEM},  # the bot's own instructions
+                {"role": "system", "content": document},  # a retrieved document
+                {"role": "user", "content": "Are you open on Saturday?"},
+                {"role": "assistant", "content": "Yes, from 9 to 18. " * 20},
+                {"role": "user", "content": "and on Sunday?"},
+            ]
+        }
+    )
+    assert features.document_tokens == estimate_tokens(document)
+    assert features.earlier_user_texts == ("Are you open on Saturday?",)
+    pasted = extract_features(
+        {
+            "messages": [
+                {"role": "user", "content": document},
+                {"role": "assistant", "content": "Noted."},
+                {"role": "user", "content": "shorter please"},
+            ]
+        }
+    )
+    assert pasted.document_tokens == estimate_tokens(document)  # pasted earlier: a document
+    first = extract_features({"messages": [{"role": "user", "content": document}]})
+    assert first.document_tokens == 0  # the message itself is not a document of its own

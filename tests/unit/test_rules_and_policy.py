@@ -39,6 +39,44 @@ def test_cloud_rules_win_over_local_rules() -> None:
     assert route("What are your hours? I want a refund") == "cloud rule:complaint"
 
 
+def route_conversation(*turns: tuple[str, str]) -> str:
+    messages = [{"role": role, "content": text} for role, text in turns]
+    decision = decide(extract_features({"messages": messages}), RULES, SoftScorer(), Policy())
+    return f"{decision.tier} {decision.reason}"
+
+
+def test_a_conversation_that_hit_a_cloud_rule_stays_on_the_cloud() -> None:
+    complaint = ("user", "I want to complain, my order was cold")
+    reply = ("assistant", "I'm sorry to hear that. We will look into it.")
+    assert route_conversation(complaint, reply, ("user", "What are your opening hours?")) == (
+        "cloud rule:complaint:earlier"
+    )
+    hours = ("user", "When do you open on Sunday?")
+    answer = ("assistant", "From 9 to 17.")
+    assert route_conversation(hours, answer, ("user", "What are your opening hours?")) == (
+        "local rule:opening_hours"
+    )
+    # Length alone does not carry over: a long question is not a document.
+    long_question = ("user", "Hello, we are a group of six with two small children " * 3)
+    assert route_conversation(long_question, answer, ("user", "What's your address?")) == (
+        "local rule:address"
+    )
+
+
+def test_documents_go_to_the_cloud_and_make_a_request_unclean() -> None:
+    system = ("system", "You are the assistant of Café Lune. " * 50)  # the bot's own prompt
+    question = ("user", "How much is a cappuccino?")
+    assert route_conversation(system, question) == "local rule:prices"
+    page = ("system", "Invoice: 12 kg butter, 30 litres oat milk, delivery. " * 40)
+    assert route_conversation(system, page, question) == "cloud rule:documents"
+    snippet = ("system", "Cappuccino 3.20, latte 3.40.")
+    assert route_conversation(system, snippet, question).split()[1] != "rule:prices"
+    pasted = ("user", "Here is the supplier's invoice: " + "butter 12 kg at 9.80; " * 80)
+    assert route_conversation(pasted, ("assistant", "Thanks."), question) == (
+        "cloud rule:documents"
+    )
+
+
 def test_local_rule_needs_a_clean_request() -> None:
     decision = route("What are your opening hours? Reply in JSON.")
     assert decision.startswith("cloud ")
