@@ -10,7 +10,6 @@ MAX_TURN_INDEX = 3
 
 NUMERIC_FEATURES: tuple[str, ...] = (
     "log_system_tokens",
-    "log_history_tokens",
     "log_message_tokens",
     "requires_json",
     "has_tools",
@@ -27,9 +26,10 @@ NUMERIC_FEATURES: tuple[str, ...] = (
 def numeric_vector(features: RequestFeatures) -> list[float]:
     """Values in the order of `NUMERIC_FEATURES`; logs tame the long tails."""
     return [
-        # Documents and instructions tell more than the length of a chat.
+        # Documents and instructions. No chat-history size: the bot's replies say
+        # nothing of the request, and the rules read the conversation itself
+        # (documents pasted earlier, an earlier complaint).
         math.log1p(features.system_tokens),
-        math.log1p(features.context_tokens - features.system_tokens),
         math.log1p(features.last_user_tokens),
         float(features.requires_json),
         float(features.has_tools),

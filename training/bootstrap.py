@@ -29,7 +29,7 @@ from training.fit import FitConfig, export, fit, labels
 from training.thresholds import OperatingPoint, choose_thresholds
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "router_service" / "models" / "bootstrap.json"
-VERSION = "bootstrap-v2"
+VERSION = "bootstrap-v3"
 HOLDOUT_SHARE = 0.15
 ROUND_TRIP_TOLERANCE = 1e-9
 

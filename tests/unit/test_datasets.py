@@ -40,7 +40,7 @@ EVALUATION_TALLY = {
 # is duplication inside the sources ("13", "thank you", the same banking
 # question in Banking77 train and test), measured once and pinned here.
 EVALUATION_TEXT_IN_TRAINING = {"banking77_test": 7, "clinc150_test": 11, "restaurant8k_test": 157}
-CAFE_LINES = 1037
+CAFE_LINES = 1352
 LONG_CONTEXT_TOKENS = 1500
 
 
@@ -193,11 +193,11 @@ def test_cafe_covers_multi_turn_long_context_and_json(
 
 def test_cafe_whole_file_stats(cafe_train: list[Example], cafe_test: list[Example]) -> None:
     rows = cafe_train + cafe_test
-    assert sum(_user_turns(row) > 1 for row in rows) == 275
+    assert sum(_user_turns(row) > 1 for row in rows) == 342
     assert sum(estimate_tokens(_all_text(row)) >= LONG_CONTEXT_TOKENS for row in rows) == 23
     formats = Counter(row.request.get("response_format", {}).get("type") for row in rows)
     assert formats["json_object"] == 4 and formats["json_schema"] == 3
-    assert sum(row.request["messages"][0]["role"] == "system" for row in rows) == 554
+    assert sum(row.request["messages"][0]["role"] == "system" for row in rows) == 734
     assert not any("<<document>>" in _all_text(row) for row in rows)
     assert max(estimate_tokens(_all_text(row)) for row in rows) < 4000
 
