@@ -1,13 +1,16 @@
 """The café month: a month of a café bot's traffic through the real proxy.
 
-    python -m bench.replay [--requests 60000] [--concurrency 8] [--seed 0] [--json FILE]
+    python -m bench.replay [--requests 60000] [--concurrency 8] [--seed 0]
+                           [--local-error-rate 0.01] [--json FILE]
 
 1. `bench.cafe_traffic` makes the month: FAQ / hours / address / prices
    61%, menu clarifications 18%, edge cases and complaints 12%, RAG and
    generation 9%, conversations of one to four turns, a 400-token system
    prompt, and the tier each request really needs.
 2. The emulators (fast speed) and the proxy run as real processes, on a
-   throw-away Postgres database; a client `cafe` gets a key.
+   throw-away Postgres database; a client `cafe` gets a key. A share of the
+   local calls fails (`--local-error-rate`, 1% by default: a GPU box under
+   real load sometimes does), so the escalation path is exercised.
 3. The requests go through the official OpenAI SDK, conversations side by
    side (`--concurrency`), each conversation's turns in order, as fast as the
    proxy answers (the month is compressed into minutes), with a progress bar.
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 from tqdm import tqdm
 
@@ -237,6 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
+    parser.add_argument("--local-error-rate", type=float, default=0.01)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -250,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         migrate(Settings(database_url=database_url))
         logs = Path(scratch)
         with run_emulators(logs) as emulators:
+            faults = {"error_rate": args.local_error_rate, "error_status": 503}
+            httpx.post(emulators.ollama_url + "/_emulator/faults", json=faults).raise_for_status()
             env = {"HR_DATABASE_URL": database_url}
             with run_proxy(emulators, logs, env) as proxy:
                 admin(proxy, "POST", "/hr/admin/clients", name="cafe")
