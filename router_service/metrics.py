@@ -17,19 +17,19 @@ and follow-up is counted once, by the instance that served or wrote it.
 """
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, get_args
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from starlette.types import Receive, Scope, Send
 
-from router_service.breaker import BreakerState
+from router_service.breaker import BreakerState, Mode
 from router_service.openai_errors import error_response
-from router_service.pricing import MICROS_PER_USD, BusyTime
-from router_service.request_log.record import NONE, PendingRecord, served_tier
+from router_service.pricing import MICROS_PER_USD, BusyTime, gpu_usd
+from router_service.request_log.record import NONE, PendingRecord, escalated, served_tier
 
 OPERATOR = "operator"  # the client label of requests made with the master key
-BREAKER_MODES = ("closed", "open", "half_open")
+BREAKER_MODES: tuple[Mode, ...] = get_args(Mode)
 LATENCY_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120)
 
 
@@ -111,8 +111,8 @@ class RouterMetrics:
         ).inc()
         if record.routed_to is None:
             return  # refused before routing: no tier to speak of
-        if record.escalation not in (None, NONE):
-            self.escalations.labels(cause=record.escalation).inc()
+        if escalated(record.escalation):
+            self.escalations.labels(cause=str(record.escalation)).inc()
         shown_tier = tier or record.routed_to
         finished = record.finished_at or record.started_at
         self.latency.labels(tier=shown_tier).observe(_seconds(record.started_at, finished))
@@ -126,7 +126,7 @@ class RouterMetrics:
         if record.local_attempts > 0:
             added = self._busy.add(record.started_at.timestamp(), finished.timestamp())
             self.local_busy.inc(added)
-            self.cost.labels(tier="local", client=client).inc(added * self.gpu_usd_per_hour / 3600)
+            self.cost.labels(tier="local", client=client).inc(gpu_usd(added, self.gpu_usd_per_hour))
         if tier is not None:
             self.answers.labels(tier=tier).inc()
 

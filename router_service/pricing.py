@@ -29,6 +29,11 @@ class Prices:
 FREE = Prices(0.0, 0.0)
 
 
+def gpu_usd(busy_s: float, usd_per_hour: float) -> float:
+    """What `busy_s` seconds of a GPU rented at `usd_per_hour` cost."""
+    return busy_s * usd_per_hour / 3600
+
+
 class BusyTime:
     """The union of time intervals, counted as they come.
 

@@ -62,6 +62,11 @@ def _basic_password(encoded: bytes) -> str | None:
     return password if colon else None
 
 
+def _same_secret(key: str | None, secret: bytes | None) -> bool:
+    """Whether a presented key is this secret (compared in constant time)."""
+    return key is not None and secret is not None and hmac.compare_digest(key.encode(), secret)
+
+
 class ClientAuth:
     def __init__(
         self,
@@ -84,11 +89,11 @@ class ClientAuth:
         path = scope.get("path", "")
         on_dashboard = path.startswith(DASHBOARD_PREFIX)
         key = presented_key(scope.get("headers") or [], basic=on_dashboard)
-        if key is not None and hmac.compare_digest(key.encode(), self.master_key):
+        if _same_secret(key, self.master_key):
             store_identity(scope, AdminIdentity())
             await self.app(scope, receive, send)
             return
-        if path == METRICS_PATH and self._is_scrape_key(key):
+        if path == METRICS_PATH and _same_secret(key, self.scrape_key):
             await self.app(scope, receive, send)
             return
         if on_dashboard and key is None:  # a browser: make it ask for the key
@@ -101,13 +106,6 @@ class ClientAuth:
             await self.app(scope, receive, send)
         else:
             await problem(scope, receive, send)
-
-    def _is_scrape_key(self, key: str | None) -> bool:
-        return (
-            key is not None
-            and self.scrape_key is not None
-            and hmac.compare_digest(key.encode(), self.scrape_key)
-        )
 
     async def _check_client(self, scope: Scope, key: str | None) -> ASGIApp | None:
         """None when the client may go on (its identity stored), else the error response."""

@@ -11,12 +11,12 @@ it added.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from router_service.pricing import BusyTime, Prices
-from router_service.request_log.record import served_tier
+from router_service.pricing import MICROS_PER_USD, BusyTime, Prices, gpu_usd
+from router_service.request_log.record import escalated, served_tier
 
 # The columns a summary reads, in RequestLog's names.
 COLUMNS = (
@@ -69,23 +69,32 @@ class Tally:
     def local_share(self) -> float | None:
         return _ratio(self.served_local, self.served_local + self.served_cloud)
 
-    def add(
-        self, row: Mapping[str, Any], local_micros: float, busy_s: float, all_cloud: float
-    ) -> None:
+    @classmethod
+    def of_row(
+        cls, row: Mapping[str, Any], local_micros: float, busy_s: float, all_cloud: float
+    ) -> "Tally":
+        """One request's counts."""
         answered = 200 <= row["status_code"] < 300
         tier = served_tier(row["routed_to"], row["escalation"], answered)
-        self.requests += 1
-        self.routed_local += row["routed_to"] == "local"
-        self.served_local += tier == "local"
-        self.served_cloud += tier == "cloud"
-        self.escalations += row["routed_to"] == "local" and row["escalation"] not in (None, "none")
-        self.answered += answered
-        self.followed_up += answered and bool(row["followed_up"])
-        self.breaker_diverted += row["decision_reason"] in BREAKER_REASONS
-        self.cloud_micros += row["cost_micros"] or 0
-        self.local_micros += local_micros
-        self.local_busy_s += busy_s
-        self.all_cloud_micros += all_cloud
+        routed_local = row["routed_to"] == "local"
+        return cls(
+            requests=1,
+            routed_local=int(routed_local),
+            served_local=int(tier == "local"),
+            served_cloud=int(tier == "cloud"),
+            escalations=int(routed_local and escalated(row["escalation"])),
+            answered=int(answered),
+            followed_up=int(answered and bool(row["followed_up"])),
+            breaker_diverted=int(row["decision_reason"] in BREAKER_REASONS),
+            cloud_micros=row["cost_micros"] or 0,
+            local_micros=local_micros,
+            all_cloud_micros=all_cloud,
+            local_busy_s=busy_s,
+        )
+
+    def add(self, other: "Tally") -> None:
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
 
 
 @dataclass
@@ -144,17 +153,14 @@ class Summarizer:
         busy_s = 0.0
         if row["local_attempts"]:
             busy_s = self._busy.add(row["started_at"].timestamp(), row["finished_at"].timestamp())
-        local_micros = busy_s * self.costs.gpu_usd_per_hour / 3600 * 1_000_000
+        local_micros = gpu_usd(busy_s, self.costs.gpu_usd_per_hour) * MICROS_PER_USD
         tokens = (row["prompt_tokens"] or 0, row["completion_tokens"] or 0)
-        all_cloud = self.costs.cloud.cost_micros(*tokens)
+        one = Tally.of_row(row, local_micros, busy_s, self.costs.cloud.cost_micros(*tokens))
         kind = row["interaction_type"] or row["decision_reason"] or "unknown"
         bucket = align(row["started_at"], summary.bucket_s)
-        for tally in (
-            summary.total,
-            summary.by_type.setdefault(kind, Tally()),
-            summary.by_bucket.setdefault(bucket, Tally()),
-        ):
-            tally.add(row, local_micros, busy_s, all_cloud)
+        summary.total.add(one)
+        summary.by_type.setdefault(kind, Tally()).add(one)
+        summary.by_bucket.setdefault(bucket, Tally()).add(one)
 
 
 def summarize(

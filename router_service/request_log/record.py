@@ -87,11 +87,16 @@ class PendingRecord:
         }
 
 
+def escalated(escalation: str | None) -> bool:
+    """Whether the cloud took over a request routed local."""
+    return escalation not in (None, NONE)
+
+
 def served_tier(routed_to: str | None, escalation: str | None, answered: bool) -> str | None:
     """The tier whose model answered: the chosen one, unless the cloud took over."""
     if not answered or routed_to is None:
         return None
-    return "cloud" if routed_to == "cloud" or escalation not in (None, NONE) else "local"
+    return "cloud" if routed_to == "cloud" or escalated(escalation) else "local"
 
 
 def row_to_json(row: dict[str, Any]) -> dict[str, Any]:
