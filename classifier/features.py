@@ -77,14 +77,14 @@ def extract_features(request: Mapping[str, Any]) -> RequestFeatures:
     whole_last_user = user_turns[-1] if user_turns else ""
     last_user = focus(whole_last_user)
     prompt_tokens = sum(estimate_tokens(turn.text) for turn in turns)
-    document_turns = [turn for turn in turns if turn.role in DOCUMENT_ROLES]
-    system_tokens = sum(estimate_tokens(turn.text) for turn in document_turns)
-    instructions = turns[0] if turns and turns[0].role == "system" else None
+    system_tokens = sum(estimate_tokens(turn.text) for turn in turns if turn.role in DOCUMENT_ROLES)
+    instruction_tokens = (
+        estimate_tokens(turns[0].text) if turns and turns[0].role == "system" else 0
+    )
     earlier = user_turns[:-1]
-    earlier_tokens = [estimate_tokens(text) for text in earlier]
-    document_tokens = sum(
-        estimate_tokens(turn.text) for turn in document_turns if turn is not instructions
-    ) + sum(tokens for tokens in earlier_tokens if tokens >= PASTED_DOCUMENT_TOKENS)
+    pasted_tokens = sum(
+        tokens for tokens in map(estimate_tokens, earlier) if tokens >= PASTED_DOCUMENT_TOKENS
+    )
     last_user_tokens = estimate_tokens(whole_last_user)
     schema = _json_schema(request.get("response_format"))
     letters, capitals, digits = _character_counts(last_user)
@@ -106,7 +106,7 @@ def extract_features(request: Mapping[str, Any]) -> RequestFeatures:
         has_url=_has_url(last_user),
         has_code=_has_code(last_user),
         earlier_user_texts=tuple(focus(text) for text in earlier),
-        document_tokens=document_tokens,
+        document_tokens=system_tokens - instruction_tokens + pasted_tokens,
     )
 
 

@@ -15,6 +15,7 @@ merits. (Length alone does not carry over: a pasted document does, through
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, cast
 
 from classifier.features import RequestFeatures
@@ -96,15 +97,19 @@ class RuleSet:
             clean=CleanLimits(**{key: int(value) for key, value in clean.items()}),
         )
 
+    @cached_property
+    def cloud_rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.tier == "cloud")
+
     def first_match(self, features: RequestFeatures) -> Rule | None:
         """The rule that decides this request, cloud rules first; None if none fires."""
         lowered = features.last_user_text.lower()
-        cloud_rules = [rule for rule in self.rules if rule.tier == "cloud"]
-        for rule in cloud_rules:
+        for rule in self.cloud_rules:
             if rule.matches(features.last_user_tokens, lowered, features.document_tokens):
                 return rule
-        for rule in cloud_rules:
-            if any(rule.matches_text(text.lower()) for text in features.earlier_user_texts):
+        earlier = [text.lower() for text in features.earlier_user_texts]
+        for rule in self.cloud_rules:
+            if any(rule.matches_text(text) for text in earlier):
                 return replace(rule, name=f"{rule.name}:earlier")
         if not self.clean.admits(features):
             return None
