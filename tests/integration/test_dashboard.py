@@ -24,7 +24,7 @@ from bench.harness import Emulators, Proxy, run_proxy
 from router_service.core.config import Settings
 from tests.integration.conftest import openai_for
 from tests.integration.test_escalation import set_faults
-from tests.support.commands import admin, hybrid_router
+from tests.support.commands import admin, hybrid_router, new_client
 
 pytestmark = pytest.mark.integration
 
@@ -53,9 +53,7 @@ def send_known_traffic(
     proxy: Proxy, emulators: Emulators
 ) -> tuple[str, list[tuple[str, str, str, str]]]:
     """Local and cloud answers, a follow-up, score-decided requests, a breaker opening."""
-    name = f"dashboard-{uuid.uuid4().hex[:8]}"
-    admin(proxy, "POST", "/hr/admin/clients", name=name, budget_usd="5")
-    key = admin(proxy, "POST", f"/hr/admin/clients/{name}/keys", label="test")["key"]
+    name, key = new_client(proxy, "dashboard", budget_usd="5")
     client = openai_for(proxy, key)
     answers: list[tuple[str, str, str, str]] = []
 

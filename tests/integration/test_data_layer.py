@@ -26,7 +26,7 @@ from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from router_service.core.config import Settings
 from router_service.db.engine import migrate
 from tests.integration.conftest import openai_for
-from tests.support.commands import admin, hybrid_router
+from tests.support.commands import admin, hybrid_router, new_client
 from tests.support.database import query, throwaway_database
 from tests.support.requests_seen import recording_async_client
 from tests.support.tcp_proxy import tcp_proxy
@@ -43,14 +43,6 @@ def wait_for(check: Callable[[], bool], timeout_s: float = 30, what: str = "") -
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
-
-
-def new_client(proxy: Proxy, **options: Any) -> tuple[str, str]:
-    """A client of its own (unique name) and a key for it."""
-    name = f"cafe-{uuid.uuid4().hex[:8]}"
-    admin(proxy, "POST", "/hr/admin/clients", name=name, **options)
-    key = admin(proxy, "POST", f"/hr/admin/clients/{name}/keys", label="test")["key"]
-    return name, key
 
 
 def client_rows(database_url: str, name: str, columns: str) -> list[tuple[Any, ...]]:

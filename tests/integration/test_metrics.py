@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench.harness import Emulators, Proxy, run_proxy
 from tests.integration.conftest import openai_for
 from tests.integration.test_escalation import set_faults
-from tests.support.commands import admin
+from tests.support.commands import admin, new_client
 
 pytestmark = pytest.mark.integration
 
@@ -133,13 +133,6 @@ def test_metrics_count_the_traffic_that_was_sent(metered: Proxy, emulators: Emul
     assert value(samples, "hybrid_router_breaker_state", state="closed") == 1
     assert value(samples, "hybrid_router_breaker_state", state="open") == 0
     assert value(samples, "hybrid_router_local_in_flight") == 0
-
-
-def new_client(proxy: Proxy, prefix: str) -> tuple[str, str]:
-    """A new client and its key."""
-    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    admin(proxy, "POST", "/hr/admin/clients", name=name)
-    return name, admin(proxy, "POST", f"/hr/admin/clients/{name}/keys", label="test")["key"]
 
 
 def wait_for_follow_up(proxy: Proxy) -> Samples:

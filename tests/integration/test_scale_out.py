@@ -18,7 +18,7 @@ from router_service.core.config import Settings
 from router_service.db.engine import migrate
 from tests.integration.test_escalation import set_faults
 from tests.integration.test_model_registry import save_version
-from tests.support.commands import admin
+from tests.support.commands import admin, new_client
 from tests.support.database import throwaway_database
 
 pytestmark = pytest.mark.integration
@@ -102,10 +102,8 @@ def test_local_requests_in_flight_are_counted_across_instances(
 
 def test_a_budget_holds_across_instances(pair: tuple[Proxy, Proxy]) -> None:
     first, second = pair
-    name = f"scale-{uuid.uuid4().hex[:8]}"
     budget_usd = 0.01
-    admin(first, "POST", "/hr/admin/clients", name=name, budget_usd=str(budget_usd))
-    key = admin(first, "POST", f"/hr/admin/clients/{name}/keys", label="test")["key"]
+    name, key = new_client(first, "scale", budget_usd=str(budget_usd))
     statuses = [chat(proxy, COMPLAINT, key).status_code for _ in range(12) for proxy in pair]
     assert statuses.count(200) >= 1
     assert statuses[-2:] == [429, 429]  # both instances refuse once it is spent

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,14 @@ def admin(proxy: Proxy, method: str, path: str, **body: Any) -> Any:
     )
     assert response.status_code < 300, response.text
     return response.json()
+
+
+def new_client(proxy: Proxy, prefix: str = "cafe", **options: Any) -> tuple[str, str]:
+    """A client of its own (unique name, `options` as the admin API takes them) and a key."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    admin(proxy, "POST", "/hr/admin/clients", name=name, **options)
+    key = admin(proxy, "POST", f"/hr/admin/clients/{name}/keys", label="test")["key"]
+    return name, key
 
 
 def hybrid_router(
