@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,14 +108,14 @@ async def send(client: openai.AsyncOpenAI, request: CafeRequest) -> Outcome:
 async def replay(
     proxy: Proxy, key: str, month: Sequence[CafeRequest], concurrency: int
 ) -> list[Outcome]:
-    pending = conversations(month)
+    pending = iter(conversations(month))  # shared by the workers, each takes the next
     outcomes: list[Outcome] = []
     client = openai.AsyncOpenAI(base_url=proxy.url + "/v1", api_key=key, max_retries=0, timeout=300)
     progress = tqdm(total=len(month), unit="req", desc="replaying the month", file=sys.stderr)
 
     async def worker() -> None:
-        while pending:
-            for request in pending.pop(0):
+        for conversation in pending:
+            for request in conversation:
                 outcomes.append(await send(client, request))
                 progress.update()
 
@@ -191,7 +191,7 @@ def _kind_row(outcomes: list[Outcome], kind: str) -> dict[str, Any]:
     }
 
 
-def _share(items: list[Outcome], test: Any) -> float | None:
+def _share(items: list[Outcome], test: Callable[[Outcome], bool]) -> float | None:
     return sum(1 for item in items if test(item)) / len(items) if items else None
 
 
