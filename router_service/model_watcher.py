@@ -6,7 +6,8 @@ loads that artifact (checked against its SHA-256 like the shipped one) and
 swaps the routing hook's router; without an active version it routes with
 the model file of `HR_MODEL_PATH`. Polling needs nothing but the database, so
 it works the same on Postgres and SQLite, for workers and instances alike. A
-version that fails to load is logged and the current model kept.
+version that fails to load is logged once and the current model kept (it is not
+fetched again until another version is activated).
 """
 
 import asyncio
@@ -33,6 +34,8 @@ class ModelWatcher:
         self.settings = settings
         self.file_router = hook.router  # the shipped model (or the soft score)
         self.current: tuple[str, str] | None = None  # (version, sha256) routed with now
+        # A version that failed to load: not fetched and parsed again every poll.
+        self.refused: tuple[str, str] | None = None
         self._task: asyncio.Task[None] | None = None
 
     def serving(self) -> dict[str, Any]:
@@ -61,7 +64,7 @@ class ModelWatcher:
                 )
                 active = (await session.exec(query)).first()
                 wanted = None if active is None else (active[0], active[1])
-                if wanted == self.current:
+                if wanted == self.current or (wanted is not None and wanted == self.refused):
                     return
                 artifact = None
                 if wanted is not None:
@@ -83,6 +86,7 @@ class ModelWatcher:
                 model = LogisticScorer(json.loads(artifact))
             except (ArtifactError, ValueError, KeyError) as error:
                 LOGGER.error("model watch: version %s cannot be loaded: %s", wanted[0], error)
+                self.refused = wanted
                 return
             self.hook.router = self.file_router.with_model(model, self.settings)
             LOGGER.warning("model watch: routing with model version %s", wanted[0])
