@@ -35,6 +35,7 @@ from router_service.metrics import RouterMetrics
 from router_service.model_watcher import ModelWatcher
 from router_service.output_guard import OutputGuard
 from router_service.pricing import Prices
+from router_service.provider_errors import ProviderErrors
 from router_service.reporting.query import cost_model
 from router_service.reporting.summary import CostModel
 from router_service.request_log.ledger import RequestLedger
@@ -54,6 +55,7 @@ class Components:
     local_monitor: LocalMonitor
     output_guard: OutputGuard
     recorder: RequestRecorder
+    provider_errors: ProviderErrors
     breaker: LocalBreaker
     probe: LocalProbe | None
     database: Database
@@ -171,6 +173,7 @@ def build_components(settings: Settings) -> Components:
         local_monitor=LocalMonitor(deployments, breaker, settings.local_keep_alive),
         output_guard=OutputGuard(deployments),
         recorder=RequestRecorder(ledger, deployments, cloud),
+        provider_errors=ProviderErrors(),
         breaker=breaker,
         probe=_probe(settings, deployments, breaker),
         database=database,

@@ -12,5 +12,13 @@ routing_hook = process_components().routing_hook
 local_monitor = process_components().local_monitor
 output_guard = process_components().output_guard
 request_recorder = process_components().recorder
+provider_errors = process_components().provider_errors
 
-__all__ = ["custom_auth", "local_monitor", "output_guard", "request_recorder", "routing_hook"]
+__all__ = [
+    "custom_auth",
+    "local_monitor",
+    "output_guard",
+    "provider_errors",
+    "request_recorder",
+    "routing_hook",
+]
