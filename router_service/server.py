@@ -98,4 +98,10 @@ def serve(settings: Settings) -> None:
     log_privacy.install([os.environ["LITELLM_MASTER_KEY"]])
     app = build_app(settings)
     print(f"hybrid-router proxy on http://{settings.host}:{settings.port}", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=settings.drain_timeout_s,
+    )

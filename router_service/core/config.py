@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # A user writing again within this many seconds of an answer marks it followed up.
     follow_up_window_s: float = Field(default=120.0, gt=0)
     key_cache_ttl_s: float = Field(default=5.0, ge=0)
+    # On SIGTERM: stop accepting, let requests and streams in flight finish for
+    # up to this long, then write every log row and exit. Below the compose
+    # file's stop_grace_period (30 s), so a drain is never cut by SIGKILL.
+    drain_timeout_s: int = Field(default=25, gt=0)
     # A key that may read /metrics and nothing else (for Prometheus); the master key may too.
     metrics_key: SecretStr | None = None
     # Shared breaker state for several workers or instances; per process when unset.
