@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -49,6 +49,7 @@ def stop(process: subprocess.Popen[bytes], timeout_s: float = 15.0) -> None:
 class Emulators:
     ollama_url: str
     anthropic_url: str
+    pid: int = 0  # the emulators' process (both run in one)
 
 
 @dataclass(frozen=True)
@@ -56,21 +57,22 @@ class Proxy:
     url: str
     master_key: str
     pid: int
+    process: "subprocess.Popen[bytes] | None" = field(default=None, compare=False)
 
 
 @contextmanager
-def run_emulators(log_dir: Path, *options: str) -> Iterator[Emulators]:
+def run_emulators(log_dir: Path, *options: str, name: str = "emulators") -> Iterator[Emulators]:
     """Both emulators at fast speed; `options` are extra `python -m emulators` flags."""
     ollama_port, anthropic_port = free_port(), free_port()
     command = [
         sys.executable, "-m", "emulators", "--ollama-port", str(ollama_port),
         "--anthropic-port", str(anthropic_port), "--speed", "fast", *options,
     ]  # fmt: skip
-    with (log_dir / "emulators.log").open("wb") as log:
+    with (log_dir / f"{name}.log").open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             emulators = Emulators(
-                f"http://127.0.0.1:{ollama_port}", f"http://127.0.0.1:{anthropic_port}"
+                f"http://127.0.0.1:{ollama_port}", f"http://127.0.0.1:{anthropic_port}", process.pid
             )
             wait_until_ready(emulators.ollama_url + "/api/version", process, 30)
             wait_until_ready(emulators.anthropic_url + "/_emulator/stats", process, 30)
@@ -109,6 +111,6 @@ def run_proxy(
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_ready(url + "/health/liveliness", process, 120)
-            yield Proxy(url, master_key, process.pid)
+            yield Proxy(url, master_key, process.pid, process)
         finally:
             stop(process)
