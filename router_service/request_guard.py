@@ -75,11 +75,15 @@ class RequestGuard:
     def _problem(self, body: bytes, schema: type[BaseModel]) -> tuple[str, str | None] | None:
         """(message, param) describing what is wrong with the body, or None."""
         try:
-            data: Any = json.loads(body.decode("utf-8"))
+            data: Any = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except UnicodeDecodeError:
             return "request body is not valid UTF-8", None
         except json.JSONDecodeError as error:
             return f"request body is not valid JSON: {error}", None
+        except NotJson as error:
+            return f"request body is not valid JSON: {error}", None
+        except RecursionError:
+            return "request body is not valid JSON: nested too deeply", None
         if not isinstance(data, dict):
             return "request body must be a JSON object", None
         try:
@@ -91,6 +95,14 @@ class RequestGuard:
             if isinstance(value, int) and value > self.max_output_tokens:
                 return f"{field} must be at most {self.max_output_tokens}", field
         return None
+
+
+class NotJson(ValueError):
+    """Python's parser accepts it; JSON does not."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise NotJson(f"{name} is not a JSON value")
 
 
 def _describe(error: ValidationError) -> tuple[str, str | None]:

@@ -50,6 +50,8 @@ class ChatCompletionRequest(_Lenient):
     n: Annotated[int, Field(ge=1, le=1)] | None = None
     response_format: dict[str, Any] | None = None
     tools: list[dict[str, Any]] | None = None
+    stop: str | list[str] | None = None
+    metadata: dict[str, Any] | None = None
 
     _check_model = field_validator("model")(_check_model)
 

@@ -40,6 +40,8 @@ from router_service.pricing import usd_to_micros
 from router_service.reporting.summary import CostModel
 
 HR_PREFIX = "/hr"
+# Budgets are stored in micro-dollars in a 64-bit column; far below its limit.
+MAX_BUDGET_USD = Decimal(10**9)
 ADMIN_PREFIX = "/hr/admin"
 DASHBOARD_PAGE = (Path(__file__).parents[1] / "dashboard" / "page.html").read_text("utf-8")
 # The page draws with its own inline script and fetches only from this server.
@@ -76,7 +78,7 @@ class Parts(Protocol):
 class ClientIn(BaseModel):
     name: str
     budget_usd: Decimal | None = Field(
-        default=None, ge=0, description="per period; none: no budget"
+        default=None, ge=0, le=MAX_BUDGET_USD, description="per period; none: no budget"
     )
     period: BudgetPeriod = BudgetPeriod.month
     policy: BudgetPolicy = BudgetPolicy.reject
@@ -86,7 +88,7 @@ class ClientIn(BaseModel):
 
 
 class BudgetIn(BaseModel):
-    budget_usd: Decimal | None = Field(default=None, ge=0)
+    budget_usd: Decimal | None = Field(default=None, ge=0, le=MAX_BUDGET_USD)
     period: BudgetPeriod | None = None
     policy: BudgetPolicy | None = None
 
