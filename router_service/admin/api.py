@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -43,6 +44,11 @@ HR_PREFIX = "/hr"
 # Budgets are stored in micro-dollars in a 64-bit column; far below its limit.
 MAX_BUDGET_USD = Decimal(10**9)
 ADMIN_PREFIX = "/hr/admin"
+# Text from the URL that reaches SQL: no control characters (Postgres refuses NUL outright).
+PRINTABLE = r"^[^\x00-\x1f\x7f]{1,200}$"
+QueryText = Annotated[str | None, Query(pattern=PRINTABLE)]
+PeriodText = Annotated[str, Query(pattern=PRINTABLE)]
+PathText = Annotated[str, PathParam(pattern=PRINTABLE)]
 DASHBOARD_PAGE = (Path(__file__).parents[1] / "dashboard" / "page.html").read_text("utf-8")
 # The page draws with its own inline script and fetches only from this server.
 DASHBOARD_HEADERS = {
@@ -94,7 +100,7 @@ class BudgetIn(BaseModel):
 
 
 class KeyIn(BaseModel):
-    label: str | None = Field(default=None, max_length=100)
+    label: str | None = Field(default=None, max_length=100, pattern=PRINTABLE)
 
 
 class NewKeyOut(BaseModel):
@@ -157,47 +163,47 @@ def hr_app(parts: Parts) -> FastAPI:
         return ClientPublic.model_validate(created)
 
     @admin.get("/clients/{name}", summary="One client")
-    async def read_client(name: str, db: SessionDep) -> ClientPublic:
+    async def read_client(name: PathText, db: SessionDep) -> ClientPublic:
         return ClientPublic.model_validate(await service.get_client(db, name))
 
     @admin.put("/clients/{name}/budget", summary="Set a client's budget, period and policy")
-    async def set_budget(name: str, body: BudgetIn, db: SessionDep) -> ClientPublic:
+    async def set_budget(name: PathText, body: BudgetIn, db: SessionDep) -> ClientPublic:
         updated = await service.update_budget(
             db, name, _micros(body.budget_usd), body.period, body.policy
         )
         return ClientPublic.model_validate(updated)
 
     @admin.post("/clients/{name}/keys", status_code=201, summary="A new key (shown once)")
-    async def create_key(name: str, body: KeyIn, db: SessionDep) -> NewKeyOut:
+    async def create_key(name: PathText, body: KeyIn, db: SessionDep) -> NewKeyOut:
         row, key = await service.create_key(db, name, body.label)
         return NewKeyOut(key=key, key_id=row.public_id, client=name)
 
     @admin.get("/keys", summary="Keys, without their secrets")
-    async def list_keys(db: SessionDep, client: str | None = None) -> list[ApiKeyPublic]:
+    async def list_keys(db: SessionDep, client: QueryText = None) -> list[ApiKeyPublic]:
         return [ApiKeyPublic.model_validate(row) for row in await service.list_keys(db, client)]
 
     @admin.post("/keys/{key_id}/revoke", summary="Revoke a key (within seconds everywhere)")
-    async def revoke_key(key_id: str, db: SessionDep) -> ApiKeyPublic:
+    async def revoke_key(key_id: PathText, db: SessionDep) -> ApiKeyPublic:
         row = await service.revoke_key(db, key_id)
         parts.keys.forget(key_id)  # at once here; other processes within the cache time
         return ApiKeyPublic.model_validate(row)
 
     @admin.get("/spend", summary="Spend against budget, this period")
-    async def read_spend(db: SessionDep, client: str | None = None) -> list[SpendOut]:
+    async def read_spend(db: SessionDep, client: QueryText = None) -> list[SpendOut]:
         return [SpendOut(**vars(item)) for item in await service.spend(db, client)]
 
     @admin.get("/logs", summary="The latest logged requests")
     async def list_logs(
         db: SessionDep,
-        client: str | None = None,
-        conversation: str | None = None,
+        client: QueryText = None,
+        conversation: QueryText = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     ) -> list[RequestLogPublic]:
         rows = await service.list_logs(db, client, limit, conversation)
         return [RequestLogPublic.model_validate(row) for row in rows]
 
     @admin.post("/logs/{request_id}/label", summary="Label a request: which tier it needed")
-    async def label_log(request_id: str, body: LabelIn, db: SessionDep) -> RequestLogPublic:
+    async def label_log(request_id: PathText, body: LabelIn, db: SessionDep) -> RequestLogPublic:
         return RequestLogPublic.model_validate(await service.label_log(db, request_id, body.label))
 
     @admin.get("/models", summary="Trained model versions, newest first")
@@ -211,7 +217,7 @@ def hr_app(parts: Parts) -> FastAPI:
         return parts.models.serving()
 
     @admin.post("/models/{version}/activate", summary="Route with this version (every proxy)")
-    async def activate_model(version: str, db: SessionDep) -> ClassifierVersionPublic:
+    async def activate_model(version: PathText, db: SessionDep) -> ClassifierVersionPublic:
         row = await service.activate_model(db, version)
         await parts.models.check()  # this process at once; the others within HR_MODEL_POLL_S
         return ClassifierVersionPublic.model_validate(row)
@@ -225,7 +231,7 @@ def hr_app(parts: Parts) -> FastAPI:
 
     @admin.get("/report", summary="Cost, escalations and follow-ups per interaction type")
     async def read_report(
-        db: SessionDep, since: str = "30d", client: str | None = None
+        db: SessionDep, since: PeriodText = "30d", client: QueryText = None
     ) -> dict[str, Any]:
         return await service.usage_report(db, parts.costs, since, client)
 
@@ -234,7 +240,7 @@ def hr_app(parts: Parts) -> FastAPI:
         return HTMLResponse(DASHBOARD_PAGE, headers=DASHBOARD_HEADERS)
 
     @admin.get("/dashboard/data", summary="What the dashboard draws")
-    async def dashboard_data(db: SessionDep, since: str = "7d") -> dict[str, Any]:
+    async def dashboard_data(db: SessionDep, since: PeriodText = "7d") -> dict[str, Any]:
         return {
             "report": await service.usage_report(db, parts.costs, since),
             "spend": [vars(item) for item in await service.spend(db)],
