@@ -28,6 +28,7 @@ from router_service.db.models import (
 from router_service.reporting.query import log_summary
 from router_service.reporting.render import parse_period, report_dict
 from router_service.reporting.summary import CostModel
+from router_service.request_log.redaction import conversation_key
 
 LABELS = ("local", "cloud")
 RowT = TypeVar("RowT", bound=SQLModel)
@@ -198,7 +199,8 @@ async def list_logs(
         client = await get_client(session, client_name)
         query = query.where(RequestLog.client_id == client.id)
     if conversation_id is not None:
-        query = query.where(RequestLog.conversation_id == conversation_id)
+        # Given as the client sent it; stored hashed.
+        query = query.where(RequestLog.conversation_id == conversation_key(conversation_id))
     return list((await session.exec(query)).all())
 
 

@@ -5,10 +5,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from classifier import Decision, RequestFeatures
-from router_service.request_log.redaction import redact
+from router_service.request_log.redaction import conversation_key, redact
 
 CONVERSATION_HEADER = "x-hybrid-conversation-id"
-MAX_ID_LENGTH = 200
 
 
 def interaction_type(decision: Decision) -> str:
@@ -24,6 +23,7 @@ def conversation_id(request: Mapping[str, Any], headers: Mapping[str, str]) -> s
 
     the `x-hybrid-conversation-id` header, `metadata.conversation_id`,
     `metadata.user_id` (Anthropic's field), `user` (OpenAI's field).
+    Stored as `conversation_key` of it: these ids are often e-mail addresses.
     """
     metadata = request.get("metadata")
     candidates = [headers.get(CONVERSATION_HEADER)]
@@ -32,7 +32,7 @@ def conversation_id(request: Mapping[str, Any], headers: Mapping[str, str]) -> s
     candidates.append(request.get("user"))
     for candidate in candidates:
         if isinstance(candidate, str) and candidate.strip():
-            return candidate.strip()[:MAX_ID_LENGTH]
+            return conversation_key(candidate)
     return None
 
 

@@ -5,6 +5,7 @@ shape of a message matters there, not the customer's address or card. A
 redacted span becomes a placeholder that keeps the sentence readable.
 """
 
+import hashlib
 import re
 
 KEY = re.compile(r"\bsk-[A-Za-z0-9_-]{8,}")
@@ -21,6 +22,13 @@ def redact(text: str) -> str:
     text = EMAIL.sub("[email]", text)
     text = CARD.sub(_card, text)
     return PHONE.sub(_phone, text)
+
+
+def conversation_key(raw_id: str) -> str:
+    """What the log keeps of a conversation id (often an e-mail address): a hash,
+    which still links a conversation's turns."""
+    digest = hashlib.sha256(raw_id.strip().encode("utf-8")).hexdigest()
+    return f"conv-{digest[:32]}"
 
 
 def _card(match: re.Match[str]) -> str:

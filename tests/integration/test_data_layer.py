@@ -25,6 +25,7 @@ import pytest
 from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from router_service.core.config import Settings
 from router_service.db.engine import migrate
+from router_service.request_log.redaction import conversation_key
 from tests.integration.conftest import openai_for
 from tests.support.commands import admin, hybrid_router, new_client
 from tests.support.database import query, throwaway_database
@@ -282,7 +283,7 @@ def test_a_user_writing_again_soon_marks_the_answer_followed_up(
     columns = "r.conversation_id, r.followed_up, r.follow_up_gap_s"
     wait_for(lambda: len(client_rows(database_url, name, columns)) == 3, what="3 rows")
     first, second, other = client_rows(database_url, name, columns)
-    assert (first[0], first[1]) == (conversation, True) and 0 <= first[2] < 120
+    assert (first[0], first[1]) == (conversation_key(conversation), True) and 0 <= first[2] < 120
     assert (second[1], other[1]) == (False, False)
 
 

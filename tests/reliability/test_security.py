@@ -323,6 +323,7 @@ def send_canaries(proxy: Proxy, emulators: Emulators, key: str, text: str) -> in
     """The canary text down every path that stores something; how many requests were sent."""
     user = [{"role": "user", "content": text}]
     ask(proxy, key, text)
+    ask(proxy, key, text, user=canaries_email(text))  # the conversation id: often an address
     ask(proxy, key, text, model="local")
     ask(proxy, key, text, model="cloud", stream=True)
     turns = [*user, {"role": "assistant", "content": "Noted."},
@@ -342,7 +343,11 @@ def send_canaries(proxy: Proxy, emulators: Emulators, key: str, text: str) -> in
         assert chat(proxy, key, user, model="cloud").status_code == 503
     finally:
         cloud_faults(emulators)
-    return 7
+    return 8
+
+
+def canaries_email(text: str) -> str:
+    return next(word for word in text.split() if "@" in word)
 
 
 def cloud_faults(emulators: Emulators, **faults: object) -> None:
