@@ -4,15 +4,19 @@
 store. By default the state is per process; with `HR_REDIS_URL` it is one
 JSON document in Redis, updated optimistically (WATCH / MULTI), so every
 worker and instance sees the same state, in-flight count and latency window.
+Within a process the updates take turns (a lock), so only other processes can
+make one lose a race; without the lock, concurrent requests of one process
+kept invalidating each other's WATCH and retried for hundreds of milliseconds.
 If Redis cannot be reached the process falls back to its own state until it
 can, and says so in its log: routing must never stop because Redis did.
 """
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any, Protocol, TypeVar
 
 import redis.asyncio as redis
@@ -54,6 +58,7 @@ class RedisBreakerStore:
         self._key = key
         self._fallback = MemoryBreakerStore()
         self._degraded = False
+        self._turn = asyncio.Lock()
 
     @classmethod
     def from_url(cls, url: str, key: str) -> "RedisBreakerStore":
@@ -79,7 +84,7 @@ class RedisBreakerStore:
         return state
 
     async def _update(self, step: Step[Result]) -> Result:
-        async with self._client.pipeline(transaction=True) as pipe:
+        async with self._turn, self._client.pipeline(transaction=True) as pipe:
             while True:
                 try:
                     await pipe.watch(self._key)
@@ -107,7 +112,14 @@ class RedisBreakerStore:
 
 
 def encode(state: BreakerState) -> str:
-    return json.dumps(asdict(state), separators=(",", ":"))
+    """The state as compact JSON: samples and in-flight entries as arrays (done per request)."""
+    data = {name: getattr(state, name) for name in SCALAR_FIELDS}
+    # Field by field: dataclasses.astuple deep-copies and took a millisecond here.
+    data["samples"] = [(item.at, item.latency_s, item.service_s) for item in state.samples]
+    data["in_flight"] = [
+        (item.request_id, item.started, item.ahead, item.probe) for item in state.in_flight
+    ]
+    return json.dumps(data, separators=(",", ":"))
 
 
 def decode(raw: bytes | str | None) -> BreakerState:
@@ -117,10 +129,21 @@ def decode(raw: bytes | str | None) -> BreakerState:
     return BreakerState(
         **{
             **data,
-            "samples": tuple(Sample(**item) for item in data["samples"]),
-            "in_flight": tuple(InFlight(**item) for item in data["in_flight"]),
+            "samples": tuple(_entry(Sample, item) for item in data["samples"]),
+            "in_flight": tuple(_entry(InFlight, item) for item in data["in_flight"]),
         }
     )
+
+
+Entry = TypeVar("Entry", Sample, InFlight)
+SCALAR_FIELDS = tuple(
+    item.name for item in fields(BreakerState) if item.name not in ("samples", "in_flight")
+)
+
+
+def _entry(kind: type[Entry], item: list[Any] | dict[str, Any]) -> Entry:
+    # Objects are what an earlier release wrote; the state may outlive an upgrade.
+    return kind(**item) if isinstance(item, dict) else kind(*item)
 
 
 class LocalBreaker:
