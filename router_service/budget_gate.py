@@ -7,7 +7,9 @@ fit, the client's policy decides: `reject` answers 429 with how much is left,
 the cloud. With budget pressure on, the cloud threshold rises as the budget
 runs out (`pressure`). If the database cannot be reached the request goes on
 unreserved and is charged when its log row is written: serving the customer
-wins over a moment's budget precision.
+wins over a moment's budget precision. A client without a budget reserves
+nothing (known from its key, so a budget set takes effect within
+`HR_KEY_CACHE_TTL_S`).
 """
 
 import logging
@@ -46,6 +48,10 @@ class BudgetGate:
     async def check(
         self, client: Mapping[str, Any], request_id: str, request: Mapping[str, Any]
     ) -> BudgetVerdict:
+        if not client.get("has_budget", True):
+            # Nothing to hold: the log writer charges the actual cost to its spend.
+            # Reserving anyway cost a row lock and a commit per request.
+            return WITHIN
         amount = worst_case_micros(request, self.cloud, self.default_max_tokens)
         try:
             async with self.database.session() as session:

@@ -171,6 +171,8 @@ def hr_app(parts: Parts) -> FastAPI:
         updated = await service.update_budget(
             db, name, _micros(body.budget_usd), body.period, body.policy
         )
+        if updated.id is not None:  # its keys know whether it has a budget
+            parts.keys.forget_client(updated.id)
         return ClientPublic.model_validate(updated)
 
     @admin.post("/clients/{name}/keys", status_code=201, summary="A new key (shown once)")

@@ -36,6 +36,7 @@ async def custom_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
         "client_name": identity.client_name,
         "policy": identity.policy.value,
         "budget_pressure": identity.budget_pressure,
+        "has_budget": identity.has_budget,
         "allow_pinned_tiers": identity.allow_pinned_tiers,
     }
     return UserAPIKeyAuth(

@@ -22,6 +22,7 @@ class ClientIdentity:
     key_id: str  # the key's public id
     policy: BudgetPolicy
     budget_pressure: bool
+    has_budget: bool  # no budget: nothing to reserve, the cost is charged after the call
     rate_limit_per_minute: int | None
     allow_pinned_tiers: bool
 

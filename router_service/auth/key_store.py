@@ -61,6 +61,12 @@ class KeyStore:
         """Drop a key from the cache (after a revocation in this process)."""
         self._cache.pop(public_id, None)
 
+    def forget_client(self, client_id: int) -> None:
+        """Drop a client's keys from the cache (after its budget changed in this process)."""
+        for public_id, entry in list(self._cache.items()):
+            if entry.identity is not None and entry.identity.client_id == client_id:
+                del self._cache[public_id]
+
     async def _entry(self, public_id: str) -> _Entry:
         now = self.clock()
         cached = self._cache.get(public_id)
@@ -103,6 +109,7 @@ class KeyStore:
             key_id=public_id,
             policy=client.policy,
             budget_pressure=client.budget_pressure,
+            has_budget=client.budget_micros is not None,
             rate_limit_per_minute=client.rate_limit_per_minute,
             allow_pinned_tiers=client.allow_pinned_tiers,
         )
