@@ -81,8 +81,11 @@ def started(
         yield proxy, Measured(name, startup, rss_mb(proxy.pid))
 
 
-async def load_round(proxy: Proxy, measured: Measured, requests: int, concurrency: int) -> None:
-    headers = {"Authorization": f"Bearer {proxy.master_key}"}
+async def load_round(
+    url: str, key: str, measured: Measured, requests: int, concurrency: int
+) -> None:
+    """`requests` café questions, `concurrency` at a time; RPS, latencies and tiers noted."""
+    headers = {"Authorization": f"Bearer {key}"}
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(requests):
         queue.put_nowait(index)
@@ -106,7 +109,7 @@ async def load_round(proxy: Proxy, measured: Measured, requests: int, concurrenc
             measured.tiers[tier] = measured.tiers.get(tier, 0) + 1
 
     limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=proxy.url, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
         began = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         measured.round_rps.append(requests / (time.perf_counter() - began))
@@ -179,10 +182,15 @@ def main() -> None:
             stack.enter_context(started("no-hook", emulators, logs, no_hook_env)),
         ]
         for proxy, _ in proxies:  # warm-up, not measured
-            asyncio.run(load_round(proxy, Measured("warm-up", 0, 0), 50, args.concurrency))
+            warm_up = Measured("warm-up", 0, 0)
+            asyncio.run(load_round(proxy.url, proxy.master_key, warm_up, 50, args.concurrency))
         for _ in range(args.rounds):
             for proxy, measured in proxies:
-                asyncio.run(load_round(proxy, measured, args.requests, args.concurrency))
+                asyncio.run(
+                    load_round(
+                        proxy.url, proxy.master_key, measured, args.requests, args.concurrency
+                    )
+                )
         for proxy, measured in proxies:
             measured.rss_mb_after = rss_mb(proxy.pid)
         stats = httpx.get(emulators.ollama_url + "/_emulator/stats").json()

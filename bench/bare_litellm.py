@@ -1,0 +1,43 @@
+"""The bare LiteLLM proxy: LiteLLM's own app under uvicorn, none of hybrid-router's layers.
+
+The comparison point of `bench.overhead`: the same `litellm_config.yaml` minus
+our callbacks and custom auth (LiteLLM checks the master key itself), `auto`
+aliased to the local group, the same offline and retry environment, the same
+uvicorn settings as `hybrid-router serve`.
+
+    python -m bench.bare_litellm CONFIG PORT      (HR_MASTER_KEY, OLLAMA_API_BASE, ... set)
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+import yaml
+
+from router_service.core.config import Settings
+from router_service.environment import prepare_environment
+
+
+def bare_config(directory: Path) -> Path:
+    """litellm_config.yaml without our callbacks and auth; `auto` is the local group."""
+    config = yaml.safe_load(Settings().litellm_config.read_text())
+    config["litellm_settings"].pop("callbacks", None)
+    config["general_settings"].pop("custom_auth", None)
+    config["router_settings"]["model_group_alias"] = {"auto": "local"}
+    path = directory / "litellm_config_bare.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def main() -> None:
+    config, port = sys.argv[1], int(sys.argv[2])
+    prepare_environment(os.environ, Settings())
+    os.environ["CONFIG_FILE_PATH"] = config
+    from litellm.proxy.proxy_server import app  # after the offline switches
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
