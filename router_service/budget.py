@@ -4,10 +4,12 @@ Reserving is one conditional UPDATE (the reservation row is written in the
 same transaction): it succeeds only if spend + reserved + this request's worst
 case stays within the budget, so concurrent requests can never overspend,
 on one instance or many. A new period (day, ISO week or month, UTC) starts
-from zero spend in the same statement. Settling is idempotent by request id:
-only a reservation still open moves its amount from `reserved` to `spend`.
+from zero spend in the same statement. Settling charges a batch of log rows,
+each once: only rows newly written are passed in, and only a reservation
+still open moves its amount from `reserved` to `spend`.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +24,6 @@ from router_service.db.models import (
     ReservationStatus,
     utc_now,
 )
-from router_service.db.statements import insert_or_ignore
 
 
 def period_key(period: BudgetPeriod, now: datetime) -> str:
@@ -83,63 +84,70 @@ async def reserve(
     )
 
 
-async def settle(
-    session: AsyncSession, request_id: str, client_id: int, actual_micros: int
-) -> bool:
-    """Charge the request's actual cost to its client, once; False if it was charged already.
+@dataclass(frozen=True)
+class Charge:
+    request_id: str
+    client_id: int
+    actual_micros: int
 
-    A request with a reservation moves it from `reserved` to `spend`. One
-    without (served while the database was away, so nothing could be
-    reserved) is charged directly, with a settled reservation row recording
-    it. Either way the request id makes a second call a no-op, so replaying a
-    log row is harmless. The caller commits.
+
+async def settle(session: AsyncSession, charges: Sequence[Charge]) -> None:
+    """Charge each request's actual cost to its client, in a few statements per batch.
+
+    The caller passes only requests whose log row this transaction inserted,
+    so a row delivered twice (a replayed spill file) is charged once. A
+    request with an open reservation moves it from `reserved` to `spend`; one
+    without (its client has no budget, or the database was away when it
+    started) is charged directly. The caller commits.
     """
-    client = await session.get(Client, client_id)
-    if client is None:
-        return False
-    current = period_key(client.period, utc_now())
-    spend_now = case((col(Client.period_key) == current, col(Client.spend_micros)), else_=0)
+    if not charges:
+        return
+    now = utc_now()
+    actual = {charge.request_id: charge.actual_micros for charge in charges}
     closed = await session.exec(
         update(BudgetReservation)
         .where(
-            and_(
-                col(BudgetReservation.request_id) == request_id,
-                col(BudgetReservation.status) == ReservationStatus.reserved,
-            )
+            col(BudgetReservation.request_id).in_(list(actual)),
+            col(BudgetReservation.status) == ReservationStatus.reserved,
         )
-        .values(status=ReservationStatus.settled, actual_micros=actual_micros, settled_at=utc_now())
-        .returning(col(BudgetReservation.amount_micros))
+        .values(
+            status=ReservationStatus.settled,
+            actual_micros=case(actual, value=col(BudgetReservation.request_id)),
+            settled_at=now,
+        )
+        .returning(col(BudgetReservation.request_id), col(BudgetReservation.amount_micros))
         .execution_options(synchronize_session=False)
     )
-    reserved = closed.scalar_one_or_none()
-    if reserved is None:
-        recorded = await session.exec(
-            insert_or_ignore(session, BudgetReservation, "request_id")
-            .values(
-                request_id=request_id,
-                client_id=client_id,
-                amount_micros=0,
-                status=ReservationStatus.settled,
-                actual_micros=actual_micros,
-                settled_at=utc_now(),
-                created_at=utc_now(),
-            )
-            .returning(col(BudgetReservation.request_id))
+    released = dict(closed.all())
+    per_client: dict[int, tuple[int, int]] = {}  # client id: (actual cost, reservations released)
+    for charge in charges:
+        spent, freed = per_client.get(charge.client_id, (0, 0))
+        per_client[charge.client_id] = (
+            spent + charge.actual_micros,
+            freed + released.get(charge.request_id, 0),
         )
-        if recorded.scalar_one_or_none() is None:
-            return False  # settled before
-        reserved = 0
+    for client_id, (spent, freed) in per_client.items():
+        await _charge(session, client_id, spent, freed, now)
+
+
+async def _charge(
+    session: AsyncSession, client_id: int, spent: int, freed: int, now: datetime
+) -> None:
+    client = await session.get(Client, client_id)
+    if client is None:
+        return  # deleted since: nothing to charge
+    current = period_key(client.period, now)
+    spend_now = case((col(Client.period_key) == current, col(Client.spend_micros)), else_=0)
     await session.exec(
         update(Client)
         .where(col(Client.id) == client_id)
         .values(
-            reserved_micros=col(Client.reserved_micros) - reserved,
-            spend_micros=spend_now + actual_micros,
+            reserved_micros=col(Client.reserved_micros) - freed,
+            spend_micros=spend_now + spent,
             period_key=current,
         )
         .execution_options(synchronize_session=False)
     )
-    return True
 
 
 async def open_reservations(session: AsyncSession, older_than: datetime) -> list[str]:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from router_service.budget import settle
+from router_service.budget import Charge, settle
 from router_service.db.engine import Database
 from router_service.db.models import RequestLog
 from router_service.db.statements import as_utc, insert_or_ignore
@@ -147,15 +147,22 @@ class LogWriter:
             columns = [
                 {key: value for key, value in row.items() if key != SETTLE_KEY} for row in rows
             ]
-            await session.exec(insert_or_ignore(session, RequestLog, "request_id").values(columns))
+            inserted = await session.exec(
+                insert_or_ignore(session, RequestLog, "request_id")
+                .values(columns)
+                .returning(col(RequestLog.request_id))
+            )
+            new_ids = set(inserted.scalars().all())  # a row delivered twice is not new
             followed_up: list[str] = []  # tiers of the answers newly marked
+            charges: list[Charge] = []
             for row in sorted(rows, key=lambda item: item["started_at"]):
                 if row.get("conversation_id"):
                     followed_up += await self._mark_follow_ups(session, row)
-                if row.get(SETTLE_KEY) and row.get("client_id") is not None:
-                    await settle(
-                        session, row["request_id"], row["client_id"], row.get("cost_micros") or 0
-                    )
+                client_id = row.get("client_id")
+                if row.get(SETTLE_KEY) and client_id is not None and row["request_id"] in new_ids:
+                    cost = row.get("cost_micros") or 0
+                    charges.append(Charge(row["request_id"], client_id, cost))
+            await settle(session, charges)
             await session.commit()
         if self.on_follow_up is not None:
             for tier in followed_up:
