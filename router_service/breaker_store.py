@@ -2,11 +2,15 @@
 
 `LocalBreaker` applies the pure transitions of `router_service.breaker` to a
 store. By default the state is per process; with `HR_REDIS_URL` it is one
-JSON document in Redis, updated optimistically (WATCH / MULTI), so every
-worker and instance sees the same state, in-flight count and latency window.
+JSON document in Redis with a version number beside it, so every worker and
+instance sees the same state, in-flight count and latency window.
+
+An update is optimistic and costs one round trip when nothing else wrote in
+between: the process applies the step to the state it last saw and a small
+Lua script stores the result only if the version is still the one it saw;
+otherwise the script returns the newer state and the step is redone on it.
 Within a process the updates take turns (a lock), so only other processes can
-make one lose a race; without the lock, concurrent requests of one process
-kept invalidating each other's WATCH and retried for hundreds of milliseconds.
+make one lose a race.
 If Redis cannot be reached the process falls back to its own state until it
 can, and says so in its log: routing must never stop because Redis did.
 """
@@ -20,7 +24,7 @@ from dataclasses import fields
 from typing import Any, Protocol, TypeVar
 
 import redis.asyncio as redis
-from redis.exceptions import RedisError, WatchError
+from redis.exceptions import RedisError
 
 from router_service import breaker
 from router_service.breaker import Admission, BreakerConfig, BreakerState, InFlight, Sample
@@ -50,15 +54,33 @@ class MemoryBreakerStore:
         return self._state
 
 
+# KEYS: state, version. ARGV: the version the caller saw ("" for none), the new
+# state ("" to keep it). Stored only if the version is unchanged; else the newer one back.
+COMPARE_AND_SET = """
+local version = redis.call('GET', KEYS[2]) or ''
+if version ~= ARGV[1] then
+  return {0, version, redis.call('GET', KEYS[1]) or ''}
+end
+if ARGV[2] == '' then
+  return {1, version}
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return {1, tostring(redis.call('INCR', KEYS[2]))}
+"""
+
+
 class RedisBreakerStore:
-    """One JSON document in Redis; a lost race is retried with the newer state."""
+    """One JSON document in Redis and its version; a lost race is redone on the newer state."""
 
     def __init__(self, client: "redis.Redis", key: str) -> None:
         self._client = client
         self._key = key
+        self._keys = [key, f"{key}:version"]
+        self._compare_and_set = client.register_script(COMPARE_AND_SET)
         self._fallback = MemoryBreakerStore()
         self._degraded = False
         self._turn = asyncio.Lock()
+        self._seen: tuple[BreakerState, str] = (BreakerState(), "")  # the state and its version
 
     @classmethod
     def from_url(cls, url: str, key: str) -> "RedisBreakerStore":
@@ -84,21 +106,17 @@ class RedisBreakerStore:
         return state
 
     async def _update(self, step: Step[Result]) -> Result:
-        async with self._turn, self._client.pipeline(transaction=True) as pipe:
+        async with self._turn:
             while True:
-                try:
-                    await pipe.watch(self._key)
-                    state = decode(await pipe.get(self._key))
-                    new_state, result = step(state)
-                    if new_state == state:
-                        await pipe.unwatch()  # type: ignore[no-untyped-call]
-                        return result
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(self._key, encode(new_state))
-                    await pipe.execute()
+                state, version = self._seen
+                new_state, result = step(state)
+                stored = encode(new_state) if new_state != state else ""
+                reply = await self._compare_and_set(keys=self._keys, args=[version, stored])
+                if reply[0] == 1:
+                    self._seen = (new_state, _text(reply[1]))
                     return result
-                except WatchError:
-                    continue  # another process changed the state first: redo with its state
+                # Another process wrote first: redo the step on its state.
+                self._seen = (decode(_text(reply[2]) or None), _text(reply[1]))
 
     def _degrade(self, error: RedisError) -> None:
         if not self._degraded:
@@ -109,6 +127,10 @@ class RedisBreakerStore:
         if self._degraded:
             LOGGER.warning("breaker: Redis reachable again; using the shared state")
         self._degraded = False
+
+
+def _text(value: bytes | str | int) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def encode(state: BreakerState) -> str:

@@ -19,7 +19,7 @@ async def key() -> AsyncIterator[str]:
     name = f"hybrid-router:test-store:{uuid.uuid4().hex}"
     yield name
     client = redis.Redis.from_url(REDIS_URL)
-    await client.delete(name)
+    await client.delete(name, f"{name}:version")
     await client.aclose()
 
 
