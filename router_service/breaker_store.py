@@ -9,8 +9,10 @@ An update is optimistic and costs one round trip when nothing else wrote in
 between: the process applies the step to the state it last saw and a small
 Lua script stores the result only if the version is still the one it saw;
 otherwise the script returns the newer state and the step is redone on it.
-Within a process the updates take turns (a lock), so only other processes can
-make one lose a race.
+Within a process the updates take turns, and the ones that arrive while
+another is with Redis go together in the next call (a group commit): under
+load a round trip carries many requests' updates instead of each waiting for
+its own.
 If Redis cannot be reached the process falls back to its own state until it
 can, and says so in its log: routing must never stop because Redis did.
 """
@@ -80,6 +82,7 @@ class RedisBreakerStore:
         self._fallback = MemoryBreakerStore()
         self._degraded = False
         self._turn = asyncio.Lock()
+        self._waiting: list[tuple[Step[Any], asyncio.Future[Any]]] = []
         self._seen: tuple[BreakerState, str] = (BreakerState(), "")  # the state and its version
 
     @classmethod
@@ -106,17 +109,35 @@ class RedisBreakerStore:
         return state
 
     async def _update(self, step: Step[Result]) -> Result:
+        done: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._waiting.append((step, done))
         async with self._turn:
-            while True:
-                state, version = self._seen
-                new_state, result = step(state)
-                stored = encode(new_state) if new_state != state else ""
-                reply = await self._compare_and_set(keys=self._keys, args=[version, stored])
-                if reply[0] == 1:
-                    self._seen = (new_state, _text(reply[1]))
-                    return result
-                # Another process wrote first: redo the step on its state.
-                self._seen = (decode(_text(reply[2]) or None), _text(reply[1]))
+            if not done.done():  # no earlier turn took it along: take every waiting step
+                batch, self._waiting = self._waiting, []
+                try:
+                    results = await self._apply(batch)
+                except Exception as error:  # every step of the batch fails with it
+                    for _, waiting in batch:
+                        waiting.set_exception(error)
+                else:
+                    for (_, waiting), result in zip(batch, results, strict=True):
+                        waiting.set_result(result)
+        return await done
+
+    async def _apply(self, batch: list[tuple[Step[Any], asyncio.Future[Any]]]) -> list[Any]:
+        """Apply the steps in order in one compare-and-set; redo them if another process won."""
+        while True:
+            state, version = self._seen
+            new_state, results = state, []
+            for step, _ in batch:
+                new_state, result = step(new_state)
+                results.append(result)
+            stored = encode(new_state) if new_state != state else ""
+            reply = await self._compare_and_set(keys=self._keys, args=[version, stored])
+            if reply[0] == 1:
+                self._seen = (new_state, _text(reply[1]))
+                return results
+            self._seen = (decode(_text(reply[2]) or None), _text(reply[1]))
 
     def _degrade(self, error: RedisError) -> None:
         if not self._degraded:
