@@ -90,6 +90,14 @@ def test_replicas_start_after_migrations_behind_a_load_balancer(compose: dict[st
         assert services[name]["healthcheck"]["test"], name
 
 
+def test_a_stopping_replica_drains_before_docker_kills_it(compose: dict[str, Any]) -> None:
+    grace = compose["services"]["router"]["stop_grace_period"]
+    match = re.fullmatch(r"(\d+)s", grace)
+    assert match, grace
+    assert "HR_DRAIN_TIMEOUT_S" not in compose["services"]["router"]["environment"]
+    assert Settings().drain_timeout_s < int(match.group(1))
+
+
 def test_ollama_gets_the_gpu_and_the_model_is_pulled_once(compose: dict[str, Any]) -> None:
     services = compose["services"]
     (device,) = services["ollama"]["deploy"]["resources"]["reservations"]["devices"]
