@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any, Protocol, TypeVar
@@ -34,6 +35,7 @@ from router_service.breaker import Admission, BreakerConfig, BreakerState, InFli
 LOGGER = logging.getLogger(__name__)
 Result = TypeVar("Result")
 Step = Callable[[BreakerState], tuple[BreakerState, Result]]
+Waiting = tuple[Step[Any], "asyncio.Future[Any]"]  # a step and where its result goes
 
 
 class BreakerStore(Protocol):
@@ -57,9 +59,15 @@ class MemoryBreakerStore:
 
 
 # KEYS: state, version. ARGV: the version the caller saw ("" for none), the new
-# state ("" to keep it). Stored only if the version is unchanged; else the newer one back.
+# state ("" to keep it), a new version (a random token: versions never repeat,
+# even after Redis restarts empty). Stored only if the version is unchanged;
+# else the current state and version come back. A state with no version (an
+# earlier release wrote it) counts as changed, so it is read, not overwritten.
 COMPARE_AND_SET = """
-local version = redis.call('GET', KEYS[2]) or ''
+local version = redis.call('GET', KEYS[2])
+if not version then
+  version = redis.call('EXISTS', KEYS[1]) == 1 and 'unversioned' or ''
+end
 if version ~= ARGV[1] then
   return {0, version, redis.call('GET', KEYS[1]) or ''}
 end
@@ -67,7 +75,8 @@ if ARGV[2] == '' then
   return {1, version}
 end
 redis.call('SET', KEYS[1], ARGV[2])
-return {1, tostring(redis.call('INCR', KEYS[2]))}
+redis.call('SET', KEYS[2], ARGV[3])
+return {1, ARGV[3]}
 """
 
 
@@ -77,12 +86,13 @@ class RedisBreakerStore:
     def __init__(self, client: "redis.Redis", key: str) -> None:
         self._client = client
         self._key = key
-        self._keys = [key, f"{key}:version"]
+        # The version's key is tagged with the state's name: one cluster slot for both.
+        self._keys = [key, f"{{{key}}}:version"]
         self._compare_and_set = client.register_script(COMPARE_AND_SET)
         self._fallback = MemoryBreakerStore()
         self._degraded = False
         self._turn = asyncio.Lock()
-        self._waiting: list[tuple[Step[Any], asyncio.Future[Any]]] = []
+        self._waiting: list[Waiting] = []
         self._seen: tuple[BreakerState, str] = (BreakerState(), "")  # the state and its version
 
     @classmethod
@@ -110,21 +120,35 @@ class RedisBreakerStore:
 
     async def _update(self, step: Step[Result]) -> Result:
         done: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        self._waiting.append((step, done))
-        async with self._turn:
-            if not done.done():  # no earlier turn took it along: take every waiting step
-                batch, self._waiting = self._waiting, []
-                try:
-                    results = await self._apply(batch)
-                except Exception as error:  # every step of the batch fails with it
-                    for _, waiting in batch:
-                        waiting.set_exception(error)
-                else:
-                    for (_, waiting), result in zip(batch, results, strict=True):
-                        waiting.set_result(result)
+        entry: Waiting = (step, done)
+        self._waiting.append(entry)
+        try:
+            async with self._turn:
+                if not done.done():  # no earlier turn took it along: take every waiting step
+                    batch, self._waiting = self._waiting, []
+                    # Shielded: the batch holds other requests' steps, which must
+                    # get their answer even if this request is cancelled.
+                    await asyncio.shield(self._commit(batch))
+        except asyncio.CancelledError:
+            if entry in self._waiting:  # not sent yet: never apply it
+                self._waiting.remove(entry)
+            raise
         return await done
 
-    async def _apply(self, batch: list[tuple[Step[Any], asyncio.Future[Any]]]) -> list[Any]:
+    async def _commit(self, batch: list[Waiting]) -> None:
+        """Apply a batch and give each step its result, or the batch's error."""
+        try:
+            results = await self._apply(batch)
+        except Exception as error:
+            for _, waiting in batch:
+                if not waiting.done():
+                    waiting.set_exception(error)
+        else:
+            for (_, waiting), result in zip(batch, results, strict=True):
+                if not waiting.done():
+                    waiting.set_result(result)
+
+    async def _apply(self, batch: list[Waiting]) -> list[Any]:
         """Apply the steps in order in one compare-and-set; redo them if another process won."""
         while True:
             state, version = self._seen
@@ -133,7 +157,8 @@ class RedisBreakerStore:
                 new_state, result = step(new_state)
                 results.append(result)
             stored = encode(new_state) if new_state != state else ""
-            reply = await self._compare_and_set(keys=self._keys, args=[version, stored])
+            token = uuid.uuid4().hex
+            reply = await self._compare_and_set(keys=self._keys, args=[version, stored, token])
             if reply[0] == 1:
                 self._seen = (new_state, _text(reply[1]))
                 return results
