@@ -7,6 +7,7 @@ UTF-8 and JSON, validates the request's shape, and only then hands the
 """
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,13 +76,17 @@ class RequestGuard:
     def _problem(self, body: bytes, schema: type[BaseModel]) -> tuple[str, str | None] | None:
         """(message, param) describing what is wrong with the body, or None."""
         try:
-            data: Any = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+            data: Any = json.loads(
+                body.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite
+            )
         except UnicodeDecodeError:
             return "request body is not valid UTF-8", None
         except json.JSONDecodeError as error:
             return f"request body is not valid JSON: {error}", None
         except NotJson as error:
             return f"request body is not valid JSON: {error}", None
+        except ValueError as error:  # e.g. an integer of more than 4,300 digits
+            return f"request body has a value out of range: {error}", None
         except RecursionError:
             return "request body is not valid JSON: nested too deeply", None
         if not isinstance(data, dict):
@@ -103,6 +108,13 @@ class NotJson(ValueError):
 
 def _refuse_constant(name: str) -> Any:
     raise NotJson(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise NotJson(f"{text} is too large for a number")
+    return value
 
 
 def _describe(error: ValidationError) -> tuple[str, str | None]:

@@ -53,6 +53,12 @@ CORPUS: list[Case] = [
     Case("nan_temperature", CHAT,
          b'{"model": "auto", "messages": [{"role": "user", "content": "hi"}], "temperature": NaN}',
          400, "not valid JSON"),
+    Case("infinite_number", CHAT,
+         b'{"model": "auto", "messages": [{"role": "user", "content": "hi"}], '
+         b'"temperature": 1e999}', 400, "too large"),
+    Case("five_thousand_digits", CHAT,
+         b'{"model": "auto", "messages": [{"role": "user", "content": "hi"}], "max_tokens": '
+         + b"9" * 5000 + b"}", 400, "out of range"),
     Case("form_encoded", CHAT, b"model=auto&messages=hi", 400, "not valid JSON",
          content_type="application/x-www-form-urlencoded"),
     # -- wrong shapes and types -------------------------------------------------------------
