@@ -41,7 +41,6 @@ class ProviderFailure:
 
 def classify(error: Exception) -> ProviderFailure | None:
     """What to tell the client about `error`, or None to leave it as LiteLLM has it."""
-    provider = getattr(error, "llm_provider", None) or "the provider"
     if isinstance(error, RouterRateLimitError):
         # LiteLLM rests a deployment after repeated failures (`allowed_fails`).
         wait_s = max(1, math.ceil(error.cooldown_time))
@@ -51,6 +50,9 @@ def classify(error: Exception) -> ProviderFailure | None:
             f"retry in {wait_s} s.",
             wait_s,
         )
+    provider = getattr(error, "llm_provider", None)
+    if not provider:
+        return None  # not from a provider: the router's own errors keep their words
     if isinstance(error, RateLimitError):
         if getattr(error, "category", None) not in (None, "vendor_rate_limit"):
             return None  # LiteLLM's own limiter, not the provider's
@@ -111,7 +113,8 @@ class ProviderErrors(CustomLogger):
 
 
 def _overloaded(error: Exception) -> bool:
-    return _upstream_status(error, None) == 529 or "overloaded_error" in str(error)
+    status = _upstream_status(error, None)
+    return status == 529 or (status is not None and status >= 500 and "overloaded" in str(error))
 
 
 def _upstream_status(error: Exception, default: int | None) -> int | None:
