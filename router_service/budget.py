@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, or_, update
+from sqlalchemy import BigInteger, and_, case, literal, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -103,7 +103,8 @@ async def settle(session: AsyncSession, charges: Sequence[Charge]) -> None:
     if not charges:
         return
     now = utc_now()
-    actual = {charge.request_id: charge.actual_micros for charge in charges}
+    # 64-bit: an amount past 2**31 micro-dollars ($2,147) must not fail the batch.
+    actual = {charge.request_id: literal(charge.actual_micros, BigInteger) for charge in charges}
     closed = await session.exec(
         update(BudgetReservation)
         .where(
@@ -126,7 +127,7 @@ async def settle(session: AsyncSession, charges: Sequence[Charge]) -> None:
             spent + charge.actual_micros,
             freed + released.get(charge.request_id, 0),
         )
-    for client_id, (spent, freed) in per_client.items():
+    for client_id, (spent, freed) in sorted(per_client.items()):  # one lock order everywhere
         await _charge(session, client_id, spent, freed, now)
 
 

@@ -168,6 +168,7 @@ class LogWriter:
                     followed_up += await self._mark_follow_ups(session, row)
                 client_id = row.get("client_id")
                 if row.get(SETTLE_KEY) and client_id is not None and row["request_id"] in new_ids:
+                    new_ids.discard(row["request_id"])  # the same id twice in a batch: charged once
                     cost = row.get("cost_micros") or 0
                     charges.append(Charge(row["request_id"], client_id, cost))
             await settle(session, charges)
