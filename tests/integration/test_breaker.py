@@ -12,7 +12,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import openai
@@ -22,6 +21,7 @@ import redis
 from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from tests.integration.conftest import openai_for, reset_breaker, reset_emulators
 from tests.support.commands import admin
+from tests.support.emulator_faults import local_faults
 from tests.support.requests_seen import recording_async_client
 
 pytestmark = pytest.mark.integration
@@ -43,10 +43,6 @@ def async_openai_for(proxy: Proxy) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(
         base_url=proxy.url + "/v1", api_key=proxy.master_key, http_client=http_client
     )
-
-
-def set_faults(emulators: Emulators, **faults: Any) -> None:
-    httpx.post(emulators.ollama_url + "/_emulator/faults", json=faults).raise_for_status()
 
 
 def wait_for_idle_gpu(emulators: Emulators, timeout_s: float = 30) -> None:
@@ -97,13 +93,13 @@ async def test_a_load_spike_opens_the_breaker_and_recovery_closes_it(
     healthy = [(await ask(client))[1] for _ in range(4)]
     assert set(healthy) == {"rule:address"}
 
-    set_faults(emulators, gpu_ms=300)  # each request now holds the GPU for 0.3 s
+    local_faults(emulators, gpu_ms=300)  # each request now holds the GPU for 0.3 s
     during = Counter(await spike(client, requests=24, concurrency=8))
     assert during["breaker_open"] > 0, during  # p95 rose past 0.5 s: the breaker opened
     assert during["breaker_open"] + during["local_busy"] >= 12, during
     assert admin(proxy, "GET", "/hr/admin/breaker")["mode"] in {"open", "half_open"}
 
-    set_faults(emulators, gpu_ms=0)  # the GPU recovers
+    local_faults(emulators, gpu_ms=0)  # the GPU recovers
     wait_for_idle_gpu(emulators)
     await asyncio.sleep(float(BREAKER_ENV["HR_BREAKER_COOLDOWN_S"]) + 0.2)
     after = [await ask(client) for _ in range(5)]
@@ -121,7 +117,7 @@ async def test_the_queue_check_sheds_a_burst_before_p95_rises(
     proxy, emulators = breaker_setup
     reset_emulators(emulators)
     reset_breaker(proxy)
-    set_faults(emulators, gpu_ms=200)  # a steady 0.2 s per request: 2 fit in 0.5 s
+    local_faults(emulators, gpu_ms=200)  # a steady 0.2 s per request: 2 fit in 0.5 s
     client = async_openai_for(proxy)
     warm = [(await ask(client))[1] for _ in range(4)]  # the breaker learns the service time
     assert set(warm) == {"rule:address"}
@@ -154,7 +150,7 @@ def test_two_proxies_share_the_breaker_through_redis(
         run_proxy(emulators, process_logs, env) as first,
         run_proxy(emulators, process_logs, env) as second,
     ):
-        set_faults(emulators, down=True)
+        local_faults(emulators, down=True)
         client = openai_for(first)
         while admin(first, "GET", "/hr/admin/breaker")["mode"] != "open":
             raw = client.chat.completions.with_raw_response.create(model="auto", messages=ADDRESS)
@@ -166,7 +162,7 @@ def test_two_proxies_share_the_breaker_through_redis(
         assert raw.headers["x-hybrid-reason"] == "breaker_open"
         assert redis.Redis.from_url(REDIS_URL).exists(redis_key)
         # A reset on one instance closes it for both.
-        set_faults(emulators, down=False)
+        local_faults(emulators, down=False)
         admin(second, "POST", "/hr/admin/breaker/reset")
         assert admin(first, "GET", "/hr/admin/breaker")["mode"] == "closed"
         raw = client.chat.completions.with_raw_response.create(model="auto", messages=ADDRESS)

@@ -29,6 +29,7 @@ from tests.integration.conftest import (
     reset_emulators,
 )
 from tests.support.commands import admin
+from tests.support.emulator_faults import local_faults
 
 pytestmark = pytest.mark.integration
 
@@ -39,10 +40,6 @@ MENU_JSON = [{"role": "user", "content": "List today's menu as JSON with dish an
 LOCAL_TIMEOUT_S = 3.0
 LOCAL_STREAM_TIMEOUT_S = 2.0
 COLD_LOAD_S = 0.4
-
-
-def set_faults(emulators: Emulators, **faults: Any) -> None:
-    httpx.post(emulators.ollama_url + "/_emulator/faults", json=faults).raise_for_status()
 
 
 def local_stats(emulators: Emulators) -> dict[str, Any]:
@@ -65,7 +62,7 @@ def hybrid_headers(headers: httpx.Headers) -> dict[str, str]:
 def test_fenced_json_is_repaired_and_served_by_local(
     openai_client: openai.OpenAI, emulators: Emulators
 ) -> None:
-    set_faults(emulators, json_fence_rate=1.0)
+    local_faults(emulators, json_fence_rate=1.0)
     raw = openai_client.chat.completions.with_raw_response.create(
         model="local", messages=MENU_JSON, response_format={"type": "json_object"}
     )
@@ -83,7 +80,7 @@ def test_fenced_json_is_repaired_and_served_by_local(
 def test_fenced_json_is_repaired_on_the_anthropic_route(
     anthropic_client: anthropic.Anthropic, emulators: Emulators
 ) -> None:
-    set_faults(emulators, json_prose_rate=1.0)
+    local_faults(emulators, json_prose_rate=1.0)
     question = "What desserts do you have? Answer in JSON."
     raw = anthropic_client.messages.with_raw_response.create(
         model="local", max_tokens=300, messages=[{"role": "user", "content": question}]
@@ -99,7 +96,7 @@ def test_fenced_json_is_repaired_on_the_anthropic_route(
 def test_invalid_json_twice_is_served_by_cloud_after_exactly_two_local_attempts(
     openai_client: openai.OpenAI, emulators: Emulators, fault: str
 ) -> None:
-    set_faults(emulators, **{fault: 1.0})
+    local_faults(emulators, **{fault: 1.0})
     began = time.monotonic()
     raw = openai_client.chat.completions.with_raw_response.create(
         model="auto" if fault == "empty_reply_rate" else "local",
@@ -144,7 +141,7 @@ def test_a_streamed_json_reply_is_not_trusted_to_local(
 def test_ollama_down_escalates_as_unavailable(
     openai_client: openai.OpenAI, emulators: Emulators
 ) -> None:
-    set_faults(emulators, down=True)
+    local_faults(emulators, down=True)
     raw = openai_client.chat.completions.with_raw_response.create(model="auto", messages=ADDRESS)
     assert raw.parse().choices[0].message.content
     headers = hybrid_headers(raw.headers)
@@ -158,7 +155,7 @@ def test_ollama_down_escalates_as_unavailable(
 def test_repeated_local_failures_cool_local_down_until_the_probe_sees_it_again(
     openai_client: openai.OpenAI, emulators: Emulators, proxy: Proxy
 ) -> None:
-    set_faults(emulators, error_rate=1.0, error_status=503)
+    local_faults(emulators, error_rate=1.0, error_status=503)
     failures = Settings().local_failures_to_open
     for _ in range(failures):
         raw = openai_client.chat.completions.with_raw_response.create(
@@ -262,7 +259,7 @@ def constrained_client(constrained: Constrained) -> Iterator[openai.OpenAI]:
 def test_a_hanging_local_call_times_out_to_the_cloud(
     constrained: Constrained, constrained_client: openai.OpenAI
 ) -> None:
-    set_faults(constrained.emulators, stall_after_chunks=0)
+    local_faults(constrained.emulators, stall_after_chunks=0)
     began = time.monotonic()
     raw = constrained_client.chat.completions.with_raw_response.create(
         model="auto", messages=ADDRESS
@@ -277,7 +274,7 @@ def test_a_hanging_local_call_times_out_to_the_cloud(
 def test_a_stream_that_never_starts_times_out_to_the_cloud(
     constrained: Constrained, constrained_client: openai.OpenAI
 ) -> None:
-    set_faults(constrained.emulators, stall_after_chunks=0)
+    local_faults(constrained.emulators, stall_after_chunks=0)
     with constrained_client.chat.completions.with_streaming_response.create(
         model="auto", messages=ADDRESS, stream=True
     ) as response:
@@ -290,7 +287,7 @@ def test_a_stream_that_never_starts_times_out_to_the_cloud(
 def test_a_stream_that_stalls_after_its_first_bytes_ends_with_an_error_event(
     constrained: Constrained, constrained_client: openai.OpenAI
 ) -> None:
-    set_faults(constrained.emulators, stall_after_chunks=3)
+    local_faults(constrained.emulators, stall_after_chunks=3)
     began = time.monotonic()
     with constrained_client.chat.completions.with_streaming_response.create(
         model="auto", messages=ADDRESS, stream=True
@@ -342,14 +339,14 @@ def test_the_probe_keeps_the_model_loaded(
 def test_the_health_probe_brings_local_back_after_it_recovers(
     constrained: Constrained, constrained_client: openai.OpenAI
 ) -> None:
-    set_faults(constrained.emulators, down=True)
+    local_faults(constrained.emulators, down=True)
     deadline = time.monotonic() + 10
     while breaker_mode(constrained.proxy) != "open":  # failures and failed probes
         constrained_client.chat.completions.create(model="auto", messages=ADDRESS)
         assert time.monotonic() < deadline, "the breaker did not open"
     time.sleep(1.5)  # past the cool-down, but Ollama is still down: stays open
     assert breaker_mode(constrained.proxy) == "open"
-    set_faults(constrained.emulators, down=False)
+    local_faults(constrained.emulators, down=False)
     deadline = time.monotonic() + 5
     while breaker_mode(constrained.proxy) == "open":  # the probe sees Ollama again
         assert time.monotonic() < deadline, "the probe did not notice Ollama was back"

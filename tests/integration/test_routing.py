@@ -10,6 +10,7 @@ import pytest
 
 from bench.harness import Emulators
 from router_service.core.config import Settings
+from tests.support.emulator_faults import cloud_faults
 
 pytestmark = pytest.mark.integration
 
@@ -175,9 +176,7 @@ def test_cloud_is_retried_once_without_sleeping(
 ) -> None:
     question = [{"role": "user", "content": "Write a poem"}]
     openai_client.chat.completions.create(model="cloud", messages=question)  # warm the path
-    httpx.post(emulators.anthropic_url + "/_emulator/reset").raise_for_status()
-    faults = {"error_rate": 1.0, "error_status": 529}
-    httpx.post(emulators.anthropic_url + "/_emulator/faults", json=faults).raise_for_status()
+    cloud_faults(emulators, error_rate=1.0, error_status=529)
     began = time.monotonic()
     with pytest.raises(openai.APIStatusError) as failure:
         openai_client.chat.completions.create(model="cloud", messages=question)

@@ -15,6 +15,7 @@ import pytest
 
 from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from tests.reliability.conftest import Figures, assert_one_row_each
+from tests.support.emulator_faults import cloud_faults
 from tests.support.load import Load, Outcome, send, summary
 
 pytestmark = pytest.mark.integration
@@ -33,12 +34,6 @@ def cloud_question(number: int, stream: bool) -> dict[str, Any]:
         "stream": stream,
         "messages": [{"role": "user", "content": f"Write a short poem for order {number}."}],
     }
-
-
-def set_cloud_faults(emulators: Emulators, **faults: object) -> None:
-    httpx.post(emulators.anthropic_url + "/_emulator/reset").raise_for_status()
-    response = httpx.post(emulators.anthropic_url + "/_emulator/faults", json=faults)
-    response.raise_for_status()
 
 
 def cloud_attempts(emulators: Emulators) -> int:
@@ -71,7 +66,7 @@ async def test_cloud_storms_end_in_clear_errors_and_spare_local_traffic(
         run_proxy(emulators, process_logs, {"HR_DATABASE_URL": database_url}) as proxy,
     ):
         for upstream, (status, wording) in EXPECTED.items():
-            set_cloud_faults(emulators, error_rate=1.0, error_status=upstream)
+            cloud_faults(emulators, error_rate=1.0, error_status=upstream)
             local = Load(proxy.url, proxy.master_key, concurrency=3)
             local_run = asyncio.create_task(local.run())
             started = time.monotonic()
@@ -103,7 +98,7 @@ async def test_cloud_storms_end_in_clear_errors_and_spare_local_traffic(
             )
 
         # A partial storm: the retry absorbs most of it.
-        set_cloud_faults(emulators, error_rate=0.3, error_status=529)
+        cloud_faults(emulators, error_rate=0.3, error_status=529)
         partial = await cloud_burst(proxy) + await cloud_burst(proxy)
         everything += partial
         results["storm_529_at_30_percent"] = {
@@ -112,7 +107,7 @@ async def test_cloud_storms_end_in_clear_errors_and_spare_local_traffic(
             "provider_attempts": cloud_attempts(emulators),
         }
         # After the storm: served again at once.
-        set_cloud_faults(emulators)
+        cloud_faults(emulators)
         after = await cloud_burst(proxy)
         everything += after
         results["after_storm"] = {"answered": sum(outcome.completed for outcome in after)}

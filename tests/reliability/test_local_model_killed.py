@@ -16,6 +16,7 @@ import pytest
 
 from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from tests.reliability.conftest import Figures, assert_one_row_each
+from tests.support.emulator_faults import local_faults
 from tests.support.load import Load, summary
 
 pytestmark = pytest.mark.integration
@@ -46,9 +47,8 @@ async def test_local_model_killed_under_load(
         run_emulators(process_logs, name="local-side") as local_side,
     ):
         # A slower GPU, so that requests queue at the local server when it dies.
-        faults = {"gpu_ms": 40}
-        httpx.post(local_side.ollama_url + "/_emulator/faults", json=faults).raise_for_status()
         emulators = Emulators(local_side.ollama_url, cloud_side.anthropic_url)
+        local_faults(emulators, gpu_ms=40)
         with run_proxy(emulators, process_logs, {"HR_DATABASE_URL": database_url}) as proxy:
             load = Load(proxy.url, proxy.master_key, concurrency=6)
             running = asyncio.create_task(load.run())

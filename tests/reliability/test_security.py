@@ -26,6 +26,7 @@ from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from tests.reliability.conftest import Figures
 from tests.support.commands import admin, new_client
 from tests.support.database import query
+from tests.support.emulator_faults import cloud_faults
 from tests.support.tcp_proxy import tcp_proxy
 
 pytestmark = pytest.mark.integration
@@ -348,11 +349,6 @@ def send_canaries(proxy: Proxy, emulators: Emulators, key: str, text: str) -> in
 
 def canaries_email(text: str) -> str:
     return next(word for word in text.split() if "@" in word)
-
-
-def cloud_faults(emulators: Emulators, **faults: object) -> None:
-    httpx.post(emulators.anthropic_url + "/_emulator/reset").raise_for_status()
-    httpx.post(emulators.anthropic_url + "/_emulator/faults", json=faults).raise_for_status()
 
 
 def database_dump(database_url: str) -> tuple[str, int]:
