@@ -7,6 +7,7 @@ Postgres server of its own) and records its figures in
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,11 +27,18 @@ def process_logs(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@contextmanager
+def migrated_database() -> Iterator[str]:
+    """A throw-away Postgres database with the router's schema."""
+    with throwaway_database("hr_reliability") as url:
+        migrate(Settings(database_url=url))
+        yield url
+
+
 @pytest.fixture
 def database_url() -> Iterator[str]:
     """A migrated throw-away database of this case's own."""
-    with throwaway_database("hr_reliability") as url:
-        migrate(Settings(database_url=url))
+    with migrated_database() as url:
         yield url
 
 

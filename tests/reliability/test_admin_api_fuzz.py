@@ -18,7 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from bench.harness import Proxy, run_emulators, run_proxy
-from tests.reliability.conftest import Figures
+from tests.reliability.conftest import Figures, migrated_database
 from tests.support.commands import new_client
 
 pytestmark = pytest.mark.integration
@@ -28,13 +28,8 @@ EXAMPLES_PER_OPERATION = 25
 
 @pytest.fixture(scope="module")
 def admin_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
-    from router_service.core.config import Settings
-    from router_service.db.engine import migrate
-    from tests.support.database import throwaway_database
-
     logs: Path = tmp_path_factory.mktemp("admin-fuzz")
-    with throwaway_database("hr_reliability") as url:
-        migrate(Settings(database_url=url))
+    with migrated_database() as url:
         env = {"HR_DATABASE_URL": url}
         with run_emulators(logs) as emulators, run_proxy(emulators, logs, env) as proxy:
             new_client(proxy)  # something for the read operations to find

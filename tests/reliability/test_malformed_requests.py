@@ -11,11 +11,8 @@ import httpx
 import pytest
 
 from bench.harness import Proxy, run_emulators, run_proxy
-from router_service.core.config import Settings
-from router_service.db.engine import migrate
-from tests.reliability.conftest import Figures, assert_one_row_each
+from tests.reliability.conftest import Figures, assert_one_row_each, migrated_database
 from tests.reliability.malformed_corpus import CHAT, CORPUS, USER, Case
-from tests.support.database import throwaway_database
 from tests.support.load import Outcome
 
 pytestmark = pytest.mark.integration
@@ -23,8 +20,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def corpus_database() -> Iterator[str]:
-    with throwaway_database("hr_reliability") as url:
-        migrate(Settings(database_url=url))
+    with migrated_database() as url:
         yield url
 
 

@@ -9,7 +9,6 @@ test can tell "failed before anything reached the client" from "broken midway".
 import asyncio
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,21 +57,12 @@ def local_question(number: int, stream: bool) -> Body:
 
 
 class Load:
-    """`concurrency` workers sending `make_body(number, stream)` until `stop()`."""
+    """`concurrency` workers sending local questions, every third streamed, until `stop()`."""
 
-    def __init__(
-        self,
-        base_url: str,
-        key: str,
-        concurrency: int,
-        stream_every: int = 3,
-        make_body: Callable[[int, bool], Body] = local_question,
-    ) -> None:
+    def __init__(self, base_url: str, key: str, concurrency: int) -> None:
         self.url = base_url + "/v1/chat/completions"
         self.headers = {"Authorization": f"Bearer {key}"}
         self.concurrency = concurrency
-        self.stream_every = stream_every
-        self.make_body = make_body
         self.outcomes: list[Outcome] = []
         self._stopping = asyncio.Event()
         self._count = 0
@@ -89,10 +79,10 @@ class Load:
         while not self._stopping.is_set():
             self._count += 1
             number = self._count
-            stream = self.stream_every > 0 and number % self.stream_every == 0
+            stream = number % 3 == 0
             outcome = Outcome(started=time.monotonic(), stream=stream)
             self.outcomes.append(outcome)
-            await send(client, self.url, self.headers, self.make_body(number, stream), outcome)
+            await send(client, self.url, self.headers, local_question(number, stream), outcome)
 
 
 async def send(
