@@ -19,13 +19,15 @@ from router_service.core.config import Settings
 from router_service.environment import prepare_environment
 
 
-def bare_config(directory: Path) -> Path:
-    """litellm_config.yaml without our callbacks and auth; `auto` is the local group."""
+def config_without_callbacks(directory: Path, keep_auth: bool = False) -> Path:
+    """litellm_config.yaml without our callbacks (and our auth unless `keep_auth`);
+    `auto` is the local group, since no routing hook rewrites it."""
     config = yaml.safe_load(Settings().litellm_config.read_text())
     config["litellm_settings"].pop("callbacks", None)
-    config["general_settings"].pop("custom_auth", None)
+    if not keep_auth:
+        config["general_settings"].pop("custom_auth", None)
     config["router_settings"]["model_group_alias"] = {"auto": "local"}
-    path = directory / "litellm_config_bare.yaml"
+    path = directory / f"litellm_config_{'no_hook' if keep_auth else 'bare'}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
 

@@ -31,7 +31,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.bare_litellm import bare_config
+from bench.bare_litellm import config_without_callbacks
 from bench.harness import (
     EMULATOR_ANTHROPIC_KEY,
     Emulators,
@@ -87,7 +87,8 @@ def bare_litellm(emulators: Emulators, logs: Path) -> Iterator[Target]:
         "ANTHROPIC_API_BASE": emulators.anthropic_url,
         "ANTHROPIC_API_KEY": EMULATOR_ANTHROPIC_KEY,
     }
-    command = [sys.executable, "-m", "bench.bare_litellm", str(bare_config(logs)), str(port)]
+    config = config_without_callbacks(logs)
+    command = [sys.executable, "-m", "bench.bare_litellm", str(config), str(port)]
     with (logs / "bare-litellm.log").open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import yaml
 
+from bench.bare_litellm import config_without_callbacks
 from bench.harness import Emulators, Proxy, run_emulators, run_proxy
 from router_service.core.config import Settings
 from router_service.request_router import RequestRouter
@@ -60,15 +60,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-def hookless_config(directory: Path) -> Path:
-    config = yaml.safe_load(Settings().litellm_config.read_text())
-    config["litellm_settings"].pop("callbacks", None)
-    config["router_settings"]["model_group_alias"] = {"auto": "local"}
-    path = directory / "litellm_config_no_hook.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
 
 
 @contextmanager
@@ -176,7 +167,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as stack:
         logs = Path(scratch)
         emulators = stack.enter_context(run_emulators(logs))
-        no_hook_env = {"HR_LITELLM_CONFIG": str(hookless_config(logs))}
+        no_hook_env = {"HR_LITELLM_CONFIG": str(config_without_callbacks(logs, keep_auth=True))}
         proxies = [
             stack.enter_context(started("hook", emulators, logs, {})),
             stack.enter_context(started("no-hook", emulators, logs, no_hook_env)),
