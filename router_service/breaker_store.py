@@ -2,7 +2,7 @@
 
 `LocalBreaker` applies the pure transitions of `router_service.breaker` to a
 store. By default the state is per process; with `HR_REDIS_URL` it is one
-JSON document in Redis with a version number beside it, so every worker and
+JSON document in Redis with a version token beside it, so every worker and
 instance sees the same state, in-flight count and latency window.
 
 An update is optimistic and costs one round trip when nothing else wrote in
@@ -175,8 +175,8 @@ class RedisBreakerStore:
         self._degraded = False
 
 
-def _text(value: bytes | str | int) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def encode(state: BreakerState) -> str:

@@ -74,7 +74,6 @@ def classify(error: Exception) -> ProviderFailure | None:
             f"{provider} refused the router's credentials; the operator must check the "
             "provider key (your own key was accepted).",
         )
-    status = getattr(error, "status_code", None)
     if _overloaded(error):
         return ProviderFailure(
             503,
@@ -82,6 +81,7 @@ def classify(error: Exception) -> ProviderFailure | None:
             "Retry later.",
             _retry_after(error),
         )
+    status = getattr(error, "status_code", None)
     if isinstance(status, int) and status >= 500:
         return ProviderFailure(
             502, f"The model at {provider} failed (HTTP {_upstream_status(error, status)})."
