@@ -23,8 +23,8 @@ from playwright.sync_api import sync_playwright
 from bench.harness import Emulators, Proxy, run_proxy
 from router_service.core.config import Settings
 from tests.integration.conftest import openai_for
-from tests.integration.test_escalation import set_faults
 from tests.support.commands import admin, hybrid_router, new_client
+from tests.support.emulator_faults import local_faults
 
 pytestmark = pytest.mark.integration
 
@@ -78,10 +78,10 @@ def send_known_traffic(
     ):
         ask(text)
     # Local fails until the breaker opens; the next local decision is kept off local.
-    set_faults(emulators, error_rate=1.0, error_status=503)
+    local_faults(emulators, error_rate=1.0, error_status=503)
     for _ in range(Settings().local_failures_to_open + 1):
         ask("What's your address?")
-    set_faults(emulators, error_rate=0.0)
+    local_faults(emulators, error_rate=0.0)
     admin(proxy, "POST", "/hr/admin/breaker/reset")
     wait_for_rows(proxy, name, len(answers))
     return name, answers

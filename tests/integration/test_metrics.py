@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.harness import Emulators, Proxy, run_proxy
 from tests.integration.conftest import openai_for
-from tests.integration.test_escalation import set_faults
 from tests.support.commands import admin, new_client
+from tests.support.emulator_faults import local_faults
 
 pytestmark = pytest.mark.integration
 
@@ -84,13 +84,13 @@ def test_metrics_count_the_traffic_that_was_sent(metered: Proxy, emulators: Emul
     ask("Do you have wifi?")
     ask("I want to complain about my order, it was cold and late")
     ask("I was charged twice and I want a refund now")
-    set_faults(emulators, malformed_json_rate=1.0)
+    local_faults(emulators, malformed_json_rate=1.0)
     ask(
         "Are you open on Sunday? Reply in JSON.",
         model="local",
         response_format={"type": "json_object"},
     )
-    set_faults(emulators, malformed_json_rate=0.0)
+    local_faults(emulators, malformed_json_rate=0.0)
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(
             model="gpt-unknown", messages=[{"role": "user", "content": "hi"}]

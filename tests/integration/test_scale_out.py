@@ -16,10 +16,10 @@ import pytest
 from bench.harness import Emulators, Proxy, run_proxy
 from router_service.core.config import Settings
 from router_service.db.engine import migrate
-from tests.integration.test_escalation import set_faults
 from tests.integration.test_model_registry import save_version
 from tests.support.commands import admin, new_client
 from tests.support.database import throwaway_database
+from tests.support.emulator_faults import local_faults
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +66,7 @@ def test_a_breaker_opened_on_one_instance_is_open_on_the_other(
 ) -> None:
     first, second = pair
     admin(first, "POST", "/hr/admin/breaker/reset")
-    set_faults(emulators, error_rate=1.0, error_status=503)
+    local_faults(emulators, error_rate=1.0, error_status=503)
     for _ in range(Settings().local_failures_to_open):
         assert chat(first, ADDRESS).headers["x-hybrid-escalation"] == "local_unavailable"
     assert admin(second, "GET", "/hr/admin/breaker")["mode"] == "open"
@@ -75,7 +75,7 @@ def test_a_breaker_opened_on_one_instance_is_open_on_the_other(
         "cloud",
         "breaker_open",
     )
-    set_faults(emulators, error_rate=0.0)
+    local_faults(emulators, error_rate=0.0)
     admin(second, "POST", "/hr/admin/breaker/reset")
     assert admin(first, "GET", "/hr/admin/breaker")["mode"] == "closed"
 
@@ -85,7 +85,7 @@ def test_local_requests_in_flight_are_counted_across_instances(
 ) -> None:
     first, second = pair
     admin(first, "POST", "/hr/admin/breaker/reset")
-    set_faults(emulators, latency_ms=2000)
+    local_faults(emulators, latency_ms=2000)
     worker = threading.Thread(target=chat, args=(first, ADDRESS))
     worker.start()
     try:
