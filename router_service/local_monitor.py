@@ -61,7 +61,7 @@ class LocalMonitor(CustomLogger):
                 results["local_attempts"] += 1
             return {**kwargs, "num_ctx": plan["num_ctx"], "keep_alive": self.keep_alive}
         if tier == "cloud":
-            await self.breaker.released(plan["request_id"])
+            self.breaker.released(plan["request_id"])
         return None
 
     async def async_post_call_success_deployment_hook(
@@ -78,7 +78,7 @@ class LocalMonitor(CustomLogger):
             and call_type in CHAT_CALLS
         )
         if plan is not None and whole_local_reply:
-            await self.breaker.finished(plan["request_id"])
+            self.breaker.finished(plan["request_id"])
 
     async def async_post_call_failure_deployment_hook(
         self,
@@ -93,7 +93,7 @@ class LocalMonitor(CustomLogger):
         results = find_outcome(request_data)
         if results is not None and results["escalation"] == "none":
             results["escalation"] = escalation_cause(exception)
-        await self.breaker.failed(plan["request_id"])
+        self.breaker.failed(plan["request_id"])
 
     async def async_log_success_event(
         self, kwargs: dict[str, Any], response_obj: Any, start_time: datetime, end_time: datetime
@@ -107,7 +107,7 @@ class LocalMonitor(CustomLogger):
             latency_s = (first_token - start_time).total_seconds()
         else:
             latency_s = total_s
-        await self.breaker.finished(plan["request_id"], latency_s, total_s)
+        self.breaker.finished(plan["request_id"], latency_s, total_s)
 
     async def async_log_failure_event(
         self, kwargs: dict[str, Any], response_obj: Any, start_time: datetime, end_time: datetime
@@ -115,7 +115,7 @@ class LocalMonitor(CustomLogger):
         # Request-level: a stream that breaks after its first byte ends here.
         plan = find_plan(kwargs)
         if plan is not None and self.deployments.tier(kwargs) == "local":
-            await self.breaker.failed(plan["request_id"])
+            self.breaker.failed(plan["request_id"])
 
     async def async_post_call_failure_hook(
         self,
@@ -126,4 +126,4 @@ class LocalMonitor(CustomLogger):
     ) -> None:
         plan = find_plan(request_data)
         if plan is not None:
-            await self.breaker.released(plan["request_id"])
+            self.breaker.released(plan["request_id"])
