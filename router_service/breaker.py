@@ -285,5 +285,8 @@ def _expire(state: BreakerState, config: BreakerConfig, now: float) -> BreakerSt
 
 
 def _window(samples: tuple[Sample, ...], config: BreakerConfig, now: float) -> tuple[Sample, ...]:
-    recent = tuple(sample for sample in samples if now - sample.at <= config.window_s)
-    return recent[-MAX_SAMPLES:]
+    # Samples are appended as they are taken: if the oldest is recent, so are all
+    # (the check runs for every request; the filter only when one has aged out).
+    if samples and now - samples[0].at > config.window_s:
+        samples = tuple(sample for sample in samples if now - sample.at <= config.window_s)
+    return samples[-MAX_SAMPLES:]

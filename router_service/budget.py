@@ -89,6 +89,7 @@ class Charge:
     request_id: str
     client_id: int
     actual_micros: int
+    reserved: bool = True  # a reservation may be open (False: its client had no budget)
 
 
 async def settle(session: AsyncSession, charges: Sequence[Charge]) -> None:
@@ -98,11 +99,31 @@ async def settle(session: AsyncSession, charges: Sequence[Charge]) -> None:
     so a row delivered twice (a replayed spill file) is charged once. A
     request with an open reservation moves it from `reserved` to `spend`; one
     without (its client has no budget, or the database was away when it
-    started) is charged directly. The caller commits.
+    started) is charged directly. The caller commits. A batch of free answers
+    (local) for clients without a budget costs no statement at all.
     """
-    if not charges:
-        return
     now = utc_now()
+    released = await _close_reservations(
+        session, [charge for charge in charges if charge.reserved], now
+    )
+    per_client: dict[int, tuple[int, int]] = {}  # client id: (actual cost, reservations released)
+    for charge in charges:
+        spent, freed = per_client.get(charge.client_id, (0, 0))
+        per_client[charge.client_id] = (
+            spent + charge.actual_micros,
+            freed + released.get(charge.request_id, 0),
+        )
+    for client_id, (spent, freed) in sorted(per_client.items()):  # one lock order everywhere
+        if spent or freed:  # readers start a new period's spend from zero themselves
+            await _charge(session, client_id, spent, freed, now)
+
+
+async def _close_reservations(
+    session: AsyncSession, charges: Sequence[Charge], now: datetime
+) -> dict[str, int]:
+    """Mark the open reservations of these requests settled; their amounts, by request id."""
+    if not charges:
+        return {}
     # 64-bit: an amount past 2**31 micro-dollars ($2,147) must not fail the batch.
     actual = {charge.request_id: literal(charge.actual_micros, BigInteger) for charge in charges}
     closed = await session.exec(
@@ -119,16 +140,7 @@ async def settle(session: AsyncSession, charges: Sequence[Charge]) -> None:
         .returning(col(BudgetReservation.request_id), col(BudgetReservation.amount_micros))
         .execution_options(synchronize_session=False)
     )
-    released = dict(closed.all())
-    per_client: dict[int, tuple[int, int]] = {}  # client id: (actual cost, reservations released)
-    for charge in charges:
-        spent, freed = per_client.get(charge.client_id, (0, 0))
-        per_client[charge.client_id] = (
-            spent + charge.actual_micros,
-            freed + released.get(charge.request_id, 0),
-        )
-    for client_id, (spent, freed) in sorted(per_client.items()):  # one lock order everywhere
-        await _charge(session, client_id, spent, freed, now)
+    return dict(closed.all())
 
 
 async def _charge(

@@ -142,6 +142,7 @@ class RoutingHook(CustomLogger):
         server_request = data.get("proxy_server_request") or {}
         headers = {str(k).lower(): str(v) for k, v in (server_request.get("headers") or {}).items()}
         record.client_id = client["client_id"] if client is not None else None
+        record.reserved = client is not None and client.get("has_budget", True)
         record.conversation_id = conversation_id(data, headers)
         record.interaction_type = interaction_type(classified)
         record.decision_reason = final.reason

@@ -14,8 +14,12 @@ from router_service.db.models import utc_now
 
 DATETIME_FIELDS = ("started_at", "finished_at")
 NONE = "none"  # no escalation
-# Not a column: whether the request's cost must be settled against a budget.
+# Not columns: whether the request's cost must be settled against a budget,
+# and whether a reservation may be open for it (absent in rows spilled by an
+# earlier release: then it may).
 SETTLE_KEY = "_settle"
+RESERVED_KEY = "_reserved"
+NOT_COLUMNS = (SETTLE_KEY, RESERVED_KEY)
 
 
 @dataclass
@@ -48,6 +52,7 @@ class PendingRecord:
     features: dict[str, Any] | None = None
     # Whether the routing hook ran: then the model call's log event will come.
     expects_llm_event: bool = False
+    reserved: bool = True  # its client has a budget: a reservation may be open
     llm_event_seen: bool = False
     response_done: bool = False
 
@@ -84,6 +89,7 @@ class PendingRecord:
             "text": self.text,
             "features": self.features,
             SETTLE_KEY: self.client_id is not None and self.expects_llm_event,
+            RESERVED_KEY: self.reserved,
         }
 
 

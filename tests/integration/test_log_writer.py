@@ -9,7 +9,7 @@ from router_service.budget import reserve
 from router_service.core.config import Settings
 from router_service.db.engine import Database, migrate
 from router_service.db.models import Client
-from router_service.request_log.record import PendingRecord
+from router_service.request_log.record import RESERVED_KEY, PendingRecord
 from router_service.request_log.spill import SpillFiles
 from router_service.request_log.writer import LogWriter
 from tests.support.database import query, throwaway_database
@@ -57,3 +57,36 @@ def test_follow_ups_duplicates_and_settlements(tmp_path: Path) -> None:
         assert rows == [("a", True, 59.0), ("b", False, None), ("z", False, None)]
         ((spend, reserved),) = query(url, "SELECT spend_micros, reserved_micros FROM client")
         assert (spend, reserved) == (700, 0)  # the reservation became the actual cost, once
+
+
+def test_settlement_of_clients_without_a_budget_and_of_older_rows(tmp_path: Path) -> None:
+    with throwaway_database() as url:
+        settings = Settings(database_url=url)
+        migrate(settings)
+
+        async def scenario() -> None:
+            database = Database.from_settings(settings)
+            writer = LogWriter(database, SpillFiles(tmp_path))
+            async with database.session() as session:
+                free, budgeted = Client(name="free"), Client(name="cafe", budget_micros=90_000)
+                session.add_all([free, budgeted])
+                await session.commit()
+                assert free.id is not None and budgeted.id is not None
+                assert (await reserve(session, budgeted.id, "spilled", 40_000)).granted
+            charged = {"client_id": free.id, "expects_llm_event": True, "reserved": False}
+            older = row("spilled", 2, client_id=budgeted.id, cost_micros=900,
+                        expects_llm_event=True)  # fmt: skip
+            del older[RESERVED_KEY]  # spilled by a release that did not say: it may be reserved
+            await writer.write([
+                row("local", 0, cost_micros=0, **charged),
+                row("cloud", 1, cost_micros=1_200, **charged),
+                older,
+            ])  # fmt: skip
+            await database.close()
+
+        asyncio.run(scenario())
+        spent = query(url, "SELECT name, spend_micros, reserved_micros FROM client ORDER BY name")
+        assert spent == [("cafe", 900, 0), ("free", 1_200, 0)]
+        assert query(url, "SELECT status, actual_micros FROM budget_reservation") == [
+            ("settled", 900)
+        ]
