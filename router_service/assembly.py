@@ -143,7 +143,9 @@ def build_components(settings: Settings) -> Components:
         if redis_client is not None
         else MemoryBreakerStore()
     )
-    breaker = LocalBreaker(breaker_config(settings), store)
+    breaker = LocalBreaker(
+        breaker_config(settings), store, recent_s=settings.breaker_recent_ms / 1000
+    )
     database = Database.from_settings(settings)
     metrics = RouterMetrics(settings.local_gpu_usd_per_hour)
     writer = LogWriter(

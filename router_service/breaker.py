@@ -132,6 +132,17 @@ def admit(
     return _start(state, now, request_id, probe=False), "local"
 
 
+def admitted(
+    state: BreakerState, config: BreakerConfig, now: float, request_id: str, probe: bool
+) -> BreakerState:
+    """Count in flight a request admitted on a recent view of the state, whatever it says now.
+
+    (A process may decide on its own recent copy of a shared state and write
+    the admission behind: by then another process may have changed the state.)
+    """
+    return _start(_expire(_tick(state, config, now), config, now), now, request_id, probe)
+
+
 def finished(
     state: BreakerState,
     config: BreakerConfig,

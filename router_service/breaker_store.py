@@ -13,7 +13,10 @@ Within a process the updates take turns, and the ones that arrive while
 another is with Redis go together in the next call (a group commit): under
 load a round trip carries many requests' updates instead of each waiting for
 its own. Steps whose result nobody needs (a request's end) are submitted
-rather than awaited: written behind, they join the next commit.
+rather than awaited: written behind, they join the next commit. A process
+may also decide on its recent view of the state (`recent_state`: the last
+state Redis returned, with its own queued steps applied) and write the
+decision behind; `LocalBreaker` does that for admissions.
 If Redis cannot be reached the process falls back to its own state until it
 can, and says so in its log: routing must never stop because Redis did.
 """
@@ -21,6 +24,7 @@ can, and says so in its log: routing must never stop because Redis did.
 import asyncio
 import json
 import logging
+import math
 import operator
 import time
 import uuid
@@ -37,7 +41,8 @@ from router_service.breaker import Admission, BreakerConfig, BreakerState, InFli
 LOGGER = logging.getLogger(__name__)
 Result = TypeVar("Result")
 Step = Callable[[BreakerState], tuple[BreakerState, Result]]
-Waiting = tuple[Step[Any], "asyncio.Future[Any]"]  # a step and where its result goes
+Queued = tuple[Step[Result], "asyncio.Future[Result]"]  # a step and where its result goes
+Waiting = Queued[Any]
 
 
 class BreakerStore(Protocol):
@@ -45,6 +50,9 @@ class BreakerStore(Protocol):
 
     def submit(self, step: Step[None]) -> None:
         """Apply a step whose result nobody waits for; `read` sees it."""
+
+    def recent_state(self, max_age_s: float) -> BreakerState | None:
+        """The state as this process knows it, if known that recently; else None."""
 
     async def read(self) -> BreakerState: ...
 
@@ -61,6 +69,9 @@ class MemoryBreakerStore:
 
     def submit(self, step: Step[None]) -> None:
         self._state, _ = step(self._state)
+
+    def recent_state(self, max_age_s: float) -> BreakerState | None:
+        return None  # an update costs no more than a look
 
     async def read(self) -> BreakerState:
         return self._state
@@ -102,6 +113,8 @@ class RedisBreakerStore:
         self._turn = asyncio.Lock()
         self._waiting: list[Waiting] = []
         self._seen: tuple[BreakerState, str] = (BreakerState(), "")  # the state and its version
+        self._seen_at = -math.inf  # when Redis last told it (time.monotonic)
+        self._committing: list[list[Waiting]] = []  # batches with Redis now
         self._written_behind: set[asyncio.Task[None]] = set()
         self._encoder = StateEncoder()
 
@@ -111,21 +124,32 @@ class RedisBreakerStore:
         return cls(client, key)
 
     async def update(self, step: Step[Result]) -> Result:
-        try:
-            result = await self._update(step)
-        except RedisError as error:
-            self._degrade(error)
-            return await self._fallback.update(step)
-        self._recover()
-        return result
+        return await self._settle(self._enqueue(step))
 
     def submit(self, step: Step[None]) -> None:
-        """Written behind: the caller (a request's end) goes on; the step joins the next commit."""
-        task = asyncio.get_running_loop().create_task(self.update(step))
+        """Written behind: the caller goes on; the step joins the next commit.
+
+        It is queued at once, so `recent_state` includes it from now on.
+        """
+        task = asyncio.get_running_loop().create_task(self._settle(self._enqueue(step)))
         self._written_behind.add(task)
         task.add_done_callback(self._written)
 
-    def _written(self, task: "asyncio.Task[None]") -> None:
+    def recent_state(self, max_age_s: float) -> BreakerState | None:
+        """The shared state as last seen, with this process's updates not yet stored applied.
+
+        None when Redis last answered more than `max_age_s` ago (or is away):
+        then only a round trip tells what other processes did meanwhile.
+        """
+        if self._degraded or time.monotonic() - self._seen_at > max_age_s:
+            return None
+        state = self._seen[0]
+        for batch in (*self._committing, self._waiting):
+            for step, _ in batch:
+                state, _ = step(state)
+        return state
+
+    def _written(self, task: "asyncio.Task[Any]") -> None:
         self._written_behind.discard(task)
         if not task.cancelled() and task.exception() is not None:
             LOGGER.error("breaker: an update failed", exc_info=task.exception())
@@ -134,20 +158,40 @@ class RedisBreakerStore:
         if self._written_behind:  # this process's own updates first
             await asyncio.wait(set(self._written_behind))
         try:
-            state = decode(await self._client.get(self._key))
+            raw, version = await self._client.mget(self._keys)
         except RedisError as error:
             self._degrade(error)
             return await self._fallback.read()
         self._recover()
+        state = decode(raw)
+        if not self._committing:  # else the commit's answer is the newer one
+            # A look refreshes the view: `recent_state` sees what was read.
+            known = _text(version) if version is not None else "unversioned" if raw else ""
+            self._seen, self._seen_at = (state, known), time.monotonic()
         return state
 
-    async def _update(self, step: Step[Result]) -> Result:
+    def _enqueue(self, step: Step[Result]) -> "Queued[Result]":
         done: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        entry: Waiting = (step, done)
+        entry = (step, done)
         self._waiting.append(entry)
+        return entry
+
+    async def _settle(self, entry: "Queued[Result]") -> Result:
+        """The queued step's result, once stored; from this process's own state if Redis is away."""
+        step, done = entry
+        try:
+            await self._take_turn(entry)
+            result = await done
+        except RedisError as error:
+            self._degrade(error)
+            return await self._fallback.update(step)
+        self._recover()
+        return result
+
+    async def _take_turn(self, entry: Waiting) -> None:
         try:
             async with self._turn:
-                if not done.done():  # no earlier turn took it along: take every waiting step
+                if not entry[1].done():  # no earlier turn took it along: take every waiting step
                     batch, self._waiting = self._waiting, []
                     # Shielded: the batch holds other requests' steps, which must
                     # get their answer even if this request is cancelled.
@@ -156,10 +200,10 @@ class RedisBreakerStore:
             if entry in self._waiting:  # not sent yet: never apply it
                 self._waiting.remove(entry)
             raise
-        return await done
 
     async def _commit(self, batch: list[Waiting]) -> None:
         """Apply a batch and give each step its result, or the batch's error."""
+        self._committing.append(batch)
         try:
             results = await self._apply(batch)
         except Exception as error:
@@ -170,6 +214,8 @@ class RedisBreakerStore:
             for (_, waiting), result in zip(batch, results, strict=True):
                 if not waiting.done():
                     waiting.set_result(result)
+        finally:
+            self._committing.remove(batch)  # stored (in `_seen`), or failed
 
     async def _apply(self, batch: list[Waiting]) -> list[Any]:
         """Apply the steps in order in one compare-and-set; redo them if another process won."""
@@ -182,6 +228,7 @@ class RedisBreakerStore:
             stored = self._encoder.encode(new_state) if new_state != state else ""
             token = uuid.uuid4().hex
             reply = await self._compare_and_set(keys=self._keys, args=[version, stored, token])
+            self._seen_at = time.monotonic()
             if reply[0] == 1:
                 self._seen = (new_state, _text(reply[1]))
                 return results
@@ -276,6 +323,12 @@ def _entry(kind: type[Entry], item: list[Any] | dict[str, Any]) -> Entry:
 class LocalBreaker:
     """The breaker as the router uses it: transitions applied to a store, with a clock.
 
+    A request is admitted on the state as this process last saw it, when it
+    saw it less than `recent_s` ago (its own updates, sent a moment ago,
+    refresh that view), and the admission is written behind; otherwise, or
+    with `recent_s` 0, the admission itself is the round trip. Other processes'
+    admissions and openings reach this one within about `recent_s`.
+
     A request lives in the process that admitted it, so that process alone
     reports its end, and only once: the callbacks may hear of one end twice
     (a whole reply, then its log event; a failure, then the request's), and
@@ -287,18 +340,32 @@ class LocalBreaker:
         config: BreakerConfig,
         store: BreakerStore,
         clock: Callable[[], float] = time.time,
+        recent_s: float = 0.0,
     ) -> None:
         # Wall-clock time: instances sharing Redis must agree on "now".
         self.config = config
         self.store = store
         self.clock = clock
+        self.recent_s = recent_s
         self._admitted: dict[str, float] = {}  # request id -> admission time, oldest first
 
     async def admit(self, request_id: str, pinned: bool = False) -> Admission:
         now = self.clock()
-        admission = await self.store.update(
-            lambda state: breaker.admit(state, self.config, now, request_id, pinned)
-        )
+        view = self.store.recent_state(self.recent_s) if self.recent_s > 0 else None
+        if view is None:
+            admission = await self.store.update(
+                lambda state: breaker.admit(state, self.config, now, request_id, pinned)
+            )
+        else:
+            decided, admission = breaker.admit(view, self.config, now, request_id, pinned)
+            if admission == "local":
+                probe = decided.in_flight[-1].probe  # the entry admit just added
+                self.store.submit(
+                    lambda state: (
+                        breaker.admitted(state, self.config, now, request_id, probe),
+                        None,
+                    )
+                )
         if admission == "local":
             self._forget_older_than(now - self.config.in_flight_max_age_s)
             self._admitted[request_id] = now

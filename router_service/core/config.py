@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # Shared breaker state for several workers or instances; per process when unset.
     redis_url: str | None = None
     redis_breaker_key: str = "hybrid-router:breaker"
+    # How old this process's view of the shared breaker may be for it to admit
+    # a request without a round trip to Redis (0: always ask Redis).
+    breaker_recent_ms: float = Field(default=100.0, ge=0, le=1000)
 
 
 @lru_cache(maxsize=1)

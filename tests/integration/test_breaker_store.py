@@ -73,3 +73,46 @@ async def test_a_state_an_earlier_release_wrote_is_read_not_overwritten(key: str
     breaker = LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key))
     assert await breaker.admit("r1") != "local"
     assert (await breaker.state()).mode == "open"
+
+
+async def test_a_recent_view_admits_without_asking_redis_until_it_ages(key: str) -> None:
+    first = LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key), recent_s=0.5)
+    second = LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key))
+    assert await first.admit("a0") == "local"  # no view yet: asked Redis
+    for number in range(CONFIG.failures_to_open):  # another process sees local fail
+        assert await second.admit(f"b{number}") == "local"
+        second.failed(f"b{number}")
+    assert (await second.state()).mode == "open"
+    assert await first.admit("a1") == "local"  # its view is younger than 0.5 s: not asked
+    await asyncio.sleep(0.6)
+    assert await first.admit("a2") == "breaker_open"  # the view aged: asked, and told
+    state = await first.state()
+    assert state.mode == "open"
+    # Written behind onto the open state: a1 is counted in flight all the same.
+    assert {item.request_id for item in state.in_flight} == {"a0", "a1"}
+
+
+async def test_a_view_counts_the_admissions_of_its_own_process(key: str) -> None:
+    config = BreakerConfig(latency_threshold_s=10.0, service_time_s=1.0)  # room for 10
+    first = LocalBreaker(config, RedisBreakerStore.from_url(REDIS_URL, key), recent_s=5.0)
+    second = LocalBreaker(config, RedisBreakerStore.from_url(REDIS_URL, key))
+    admissions = [await first.admit(f"r{number}") for number in range(12)]
+    assert admissions == ["local"] * 10 + ["local_busy"] * 2
+    await first.state()  # its admissions, written behind, are stored
+    assert await second.admit("elsewhere") == "local_busy"  # the shared count is full
+    for number in range(10):
+        first.finished(f"r{number}", 0.5, 0.5)
+    await first.state()
+    assert await second.admit("elsewhere") == "local"
+
+
+async def test_a_look_at_the_state_refreshes_the_view(key: str) -> None:
+    first = LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key), recent_s=5.0)
+    second = LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key))
+    assert await first.admit("a0") == "local"
+    for number in range(CONFIG.failures_to_open):
+        assert await second.admit(f"b{number}") == "local"
+        second.failed(f"b{number}")
+    await second.state()
+    assert (await first.state()).mode == "open"  # an operator looks (admin API, metrics)
+    assert await first.admit("a1") == "breaker_open"
