@@ -115,6 +115,9 @@ class RedisBreakerStore:
         self._seen: tuple[BreakerState, str] = (BreakerState(), "")  # the state and its version
         self._seen_at = -math.inf  # when Redis last told it (time.monotonic)
         self._committing: list[list[Waiting]] = []  # batches with Redis now
+        # `_seen` with the queued steps applied, and the steps queued since.
+        self._view: BreakerState | None = None
+        self._view_behind: list[Step[Any]] = []
         self._written_behind: set[asyncio.Task[None]] = set()
         self._encoder = StateEncoder()
 
@@ -143,11 +146,20 @@ class RedisBreakerStore:
         """
         if self._degraded or time.monotonic() - self._seen_at > max_age_s:
             return None
-        state = self._seen[0]
-        for batch in (*self._committing, self._waiting):
-            for step, _ in batch:
-                state, _ = step(state)
-        return state
+        # Kept between calls: under load each admission would otherwise redo
+        # every queued step (a latency sample sorts the window).
+        view = self._view
+        if view is None:
+            view, queued = self._seen[0], [*self._committing, self._waiting]
+            self._view_behind = [step for batch in queued for step, _ in batch]
+        for step in self._view_behind:
+            view, _ = step(view)
+        self._view, self._view_behind = view, []
+        return view
+
+    def _forget_view(self) -> None:
+        """`_seen` or the queue changed other than by a new step: rebuild the view when asked."""
+        self._view, self._view_behind = None, []
 
     def _written(self, task: "asyncio.Task[Any]") -> None:
         self._written_behind.discard(task)
@@ -168,12 +180,15 @@ class RedisBreakerStore:
             # A look refreshes the view: `recent_state` sees what was read.
             known = _text(version) if version is not None else "unversioned" if raw else ""
             self._seen, self._seen_at = (state, known), time.monotonic()
+            self._forget_view()
         return state
 
     def _enqueue(self, step: Step[Result]) -> "Queued[Result]":
         done: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         entry = (step, done)
         self._waiting.append(entry)
+        if self._view is not None:
+            self._view_behind.append(step)
         return entry
 
     async def _settle(self, entry: "Queued[Result]") -> Result:
@@ -199,6 +214,7 @@ class RedisBreakerStore:
         except asyncio.CancelledError:
             if entry in self._waiting:  # not sent yet: never apply it
                 self._waiting.remove(entry)
+                self._forget_view()
             raise
 
     async def _commit(self, batch: list[Waiting]) -> None:
@@ -216,6 +232,7 @@ class RedisBreakerStore:
                     waiting.set_result(result)
         finally:
             self._committing.remove(batch)  # stored (in `_seen`), or failed
+            self._forget_view()
 
     async def _apply(self, batch: list[Waiting]) -> list[Any]:
         """Apply the steps in order in one compare-and-set; redo them if another process won."""
@@ -229,6 +246,7 @@ class RedisBreakerStore:
             token = uuid.uuid4().hex
             reply = await self._compare_and_set(keys=self._keys, args=[version, stored, token])
             self._seen_at = time.monotonic()
+            self._forget_view()
             if reply[0] == 1:
                 self._seen = (new_state, _text(reply[1]))
                 return results

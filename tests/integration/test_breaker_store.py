@@ -116,3 +116,21 @@ async def test_a_look_at_the_state_refreshes_the_view(key: str) -> None:
     await second.state()
     assert (await first.state()).mode == "open"  # an operator looks (admin API, metrics)
     assert await first.admit("a1") == "breaker_open"
+
+
+async def test_admissions_on_views_lose_no_update_under_concurrency(key: str) -> None:
+    breakers = [
+        LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key), recent_s=5.0)
+        for _ in range(2)
+    ]
+
+    async def request(breaker: LocalBreaker, request_id: str) -> None:
+        assert await breaker.admit(request_id) == "local"
+        await asyncio.sleep(0)  # let other requests and the writes behind run
+        breaker.finished(request_id, 0.1, 0.1)
+
+    await asyncio.gather(*(request(breakers[n % 2], f"r{n}") for n in range(60)))
+    for breaker in breakers:
+        await breaker.state()  # each process's writes behind are stored
+    state = await breakers[0].state()
+    assert state.in_flight == () and len(state.samples) == 60
