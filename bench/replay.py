@@ -1,7 +1,7 @@
 """The café month: a month of a café bot's traffic through the real proxy.
 
     python -m bench.replay [--requests 60000] [--concurrency 8] [--seed 0]
-                           [--local-error-rate 0.01] [--json FILE]
+                           [--local-error-rate 0.01] [--labelled N] [--json FILE]
 
 1. `bench.cafe_traffic` makes the month: FAQ / hours / address / prices
    61%, menu clarifications 18%, edge cases and complaints 12%, RAG and
@@ -11,6 +11,13 @@
    throw-away Postgres database; a client `cafe` gets a key. A share of the
    local calls fails (`--local-error-rate`, 1% by default: a GPU box under
    real load sometimes does), so the escalation path is exercised.
+   With `--labelled N`, before the month the café's operator labels N
+   requests of its previous month (the generator with the next seed) with
+   the tier each needs, and `hybrid-router train --from files --bootstrap`
+   learns from them (the shipped model's data plus the file); the gate
+   decides whether the new version routes the month. The labelled month
+   comes from the same generator, so this shows what a café's own labels
+   can do at best, not what another café would see.
 3. The requests go through the official OpenAI SDK, conversations side by
    side (`--concurrency`), each conversation's turns in order, as fast as the
    proxy answers (the month is compressed into minutes), with a progress bar.
@@ -44,12 +51,13 @@ import httpx
 import openai
 from tqdm import tqdm
 
+from bench.cafe_adaptation import request_body
 from bench.cafe_traffic import DEFAULT_DATASETS, KINDS, CafeRequest, cafe_month
 from bench.harness import Proxy, run_emulators, run_proxy
 from router_service.core.config import Settings
 from router_service.db.engine import migrate
 from router_service.pricing import Prices
-from tests.support.commands import admin
+from tests.support.commands import admin, hybrid_router
 from tests.support.database import query, throwaway_database
 
 CLOUD_GOAL = 0.99
@@ -65,6 +73,7 @@ class Outcome:
     served: str = ""  # the tier whose model answered; "" when the request failed
     reason: str = ""
     escalation: str = ""
+    classifier_version: str = ""
     error: str = ""
     cost_micros: int = 0
     all_cloud_micros: int = 0
@@ -100,6 +109,7 @@ async def send(client: openai.AsyncOpenAI, request: CafeRequest) -> Outcome:
     outcome.routed_to = headers["x-hybrid-routed-to"]
     outcome.reason = headers["x-hybrid-reason"]
     outcome.escalation = headers["x-hybrid-escalation"]
+    outcome.classifier_version = headers.get("x-hybrid-classifier-version", "")
     local = outcome.routed_to == "local" and outcome.escalation == "none"
     outcome.served = "local" if local else "cloud"
     return outcome
@@ -125,6 +135,27 @@ async def replay(
         progress.close()
         await client.close()
     return outcomes
+
+
+def train_on_labels(
+    requests: Sequence[CafeRequest], database_url: str, scratch: Path, datasets: Path
+) -> str:
+    """The operator's labelled file, `hybrid-router train` on it; the command's report."""
+    labelled = scratch / "labelled.jsonl"
+    with labelled.open("w", encoding="utf-8") as out:
+        for request in requests:
+            example = {
+                "tier": request.truth,
+                "topic": request.kind,
+                "request": request_body(request),
+            }
+            out.write(json.dumps(example, ensure_ascii=False) + "\n")
+    command = ("train", "--from", "files", "--file", str(labelled), "--bootstrap",
+               "--datasets", str(datasets), "--no-progress")  # fmt: skip
+    trained = hybrid_router(database_url, *command, timeout=3600)
+    if trained.returncode != 0:
+        raise SystemExit(f"training failed:\n{trained.stdout}\n{trained.stderr}")
+    return trained.stdout
 
 
 def add_costs(outcomes: list[Outcome], database_url: str, cloud: Prices) -> None:
@@ -229,6 +260,7 @@ def print_report(result: dict[str, Any], elapsed_s: float) -> None:
         f"escalation rate {result['escalation_rate']:.2%} of local decisions "
         f"{result['escalations']}"
     )
+    print(f"router model (requests by version): {result['classifier_versions']}")
     print(f"needs-cloud served local, by reason: {result['misrouted_cloud_reasons']}")
     print(f"local-is-fine served by the cloud, by reason: {result['misrouted_local_reasons']}")
     if result["error_examples"]:
@@ -242,6 +274,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--local-error-rate", type=float, default=0.01)
+    parser.add_argument(
+        "--labelled",
+        type=int,
+        default=0,
+        help="first train on this many labelled requests of the previous month",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -254,6 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         migrate(Settings(database_url=database_url))
         logs = Path(scratch)
+        if args.labelled:
+            previous = cafe_month(args.labelled, args.seed + 1, args.datasets)
+            print(train_on_labels(previous, database_url, logs, args.datasets))
         with run_emulators(logs) as emulators:
             faults = {"error_rate": args.local_error_rate, "error_status": 503}
             httpx.post(emulators.ollama_url + "/_emulator/faults", json=faults).raise_for_status()
@@ -267,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             add_costs(outcomes, database_url, cloud)  # the proxy has stopped: every row written
     result = summarize(outcomes)
     result["elapsed_s"] = elapsed
+    result["labelled"] = args.labelled
+    result["classifier_versions"] = dict(Counter(o.classifier_version for o in outcomes))
     print_report(result, elapsed)
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2))
