@@ -132,6 +132,20 @@ def admit(
     return _start(state, now, request_id, probe=False), "local"
 
 
+def plain_on_view(state: BreakerState, config: BreakerConfig, now: float) -> bool:
+    """Whether a recent copy of a shared state is enough to decide an admission.
+
+    Yes when it is plainly open, or closed with the local tier less than half
+    full: other processes may have admitted requests since the copy was
+    taken, so near capacity, and while half-open probes are counted, only the
+    shared state itself can tell.
+    """
+    state = _tick(state, config, now)
+    if state.mode == "open":
+        return True
+    return state.mode == "closed" and 2 * len(state.in_flight) < local_capacity(state, config)
+
+
 def admitted(
     state: BreakerState, config: BreakerConfig, now: float, request_id: str, probe: bool
 ) -> BreakerState:
@@ -296,8 +310,10 @@ def _expire(state: BreakerState, config: BreakerConfig, now: float) -> BreakerSt
 
 
 def _window(samples: tuple[Sample, ...], config: BreakerConfig, now: float) -> tuple[Sample, ...]:
-    # Samples are appended as they are taken: if the oldest is recent, so are all
-    # (the check runs for every request; the filter only when one has aged out).
+    # Samples are appended about as they are taken (a sample redone after a lost
+    # race, or another instance's clock, may be a little out of order): if the
+    # oldest is recent, the others are too, give or take that. The check runs
+    # for every request, the filter only once a sample has aged out.
     if samples and now - samples[0].at > config.window_s:
         samples = tuple(sample for sample in samples if now - sample.at <= config.window_s)
     return samples[-MAX_SAMPLES:]

@@ -114,6 +114,7 @@ class RedisBreakerStore:
         self._waiting: list[Waiting] = []
         self._seen: tuple[BreakerState, str] = (BreakerState(), "")  # the state and its version
         self._seen_at = -math.inf  # when Redis last told it (time.monotonic)
+        self._answers = 0  # compare-and-set answers so far
         self._committing: list[list[Waiting]] = []  # batches with Redis now
         # `_seen` with the queued steps applied, and the steps queued since.
         self._view: BreakerState | None = None
@@ -169,6 +170,7 @@ class RedisBreakerStore:
     async def read(self) -> BreakerState:
         if self._written_behind:  # this process's own updates first
             await asyncio.wait(set(self._written_behind))
+        answers = self._answers
         try:
             raw, version = await self._client.mget(self._keys)
         except RedisError as error:
@@ -176,7 +178,9 @@ class RedisBreakerStore:
             return await self._fallback.read()
         self._recover()
         state = decode(raw)
-        if not self._committing:  # else the commit's answer is the newer one
+        # A commit under way, or one answered while this read was out, knows
+        # better (Redis may have run the read before it).
+        if not self._committing and self._answers == answers:
             # A look refreshes the view: `recent_state` sees what was read.
             known = _text(version) if version is not None else "unversioned" if raw else ""
             self._seen, self._seen_at = (state, known), time.monotonic()
@@ -206,20 +210,30 @@ class RedisBreakerStore:
     async def _take_turn(self, entry: Waiting) -> None:
         try:
             async with self._turn:
-                if not entry[1].done():  # no earlier turn took it along: take every waiting step
-                    batch, self._waiting = self._waiting, []
+                if entry[1].done():  # an earlier turn took it along
+                    return
+                batch, self._waiting = self._waiting, []
+                self._committing.append(batch)  # at once: the view must never miss it
+                commit = asyncio.ensure_future(self._commit(batch))
+                try:
                     # Shielded: the batch holds other requests' steps, which must
                     # get their answer even if this request is cancelled.
-                    await asyncio.shield(self._commit(batch))
+                    await asyncio.shield(commit)
+                except asyncio.CancelledError:
+                    # The turn is kept until the batch is stored: the next batch
+                    # must follow it (a request's end after its admission).
+                    await asyncio.wait([commit])
+                    raise
         except asyncio.CancelledError:
             if entry in self._waiting:  # not sent yet: never apply it
                 self._waiting.remove(entry)
                 self._forget_view()
+            else:
+                entry[1].cancel()  # sent: its result, or the batch's error, goes to nobody
             raise
 
     async def _commit(self, batch: list[Waiting]) -> None:
-        """Apply a batch and give each step its result, or the batch's error."""
-        self._committing.append(batch)
+        """Apply a batch (already in `_committing`) and give each step its result, or the error."""
         try:
             results = await self._apply(batch)
         except Exception as error:
@@ -245,7 +259,7 @@ class RedisBreakerStore:
             stored = self._encoder.encode(new_state) if new_state != state else ""
             token = uuid.uuid4().hex
             reply = await self._compare_and_set(keys=self._keys, args=[version, stored, token])
-            self._seen_at = time.monotonic()
+            self._seen_at, self._answers = time.monotonic(), self._answers + 1
             self._forget_view()
             if reply[0] == 1:
                 self._seen = (new_state, _text(reply[1]))
@@ -343,9 +357,11 @@ class LocalBreaker:
 
     A request is admitted on the state as this process last saw it, when it
     saw it less than `recent_s` ago (its own updates, sent a moment ago,
-    refresh that view), and the admission is written behind; otherwise, or
-    with `recent_s` 0, the admission itself is the round trip. Other processes'
-    admissions and openings reach this one within about `recent_s`.
+    refresh that view) and the view leaves no doubt (`breaker.plain_on_view`:
+    open, or closed with room to spare for what other processes admitted
+    meanwhile); the admission is then written behind. Otherwise, or with
+    `recent_s` 0, the admission itself is the round trip. Other processes'
+    openings and resets reach this one within about `recent_s`.
 
     A request lives in the process that admitted it, so that process alone
     reports its end, and only once: the callbacks may hear of one end twice
@@ -370,10 +386,8 @@ class LocalBreaker:
     async def admit(self, request_id: str, pinned: bool = False) -> Admission:
         now = self.clock()
         view = self.store.recent_state(self.recent_s) if self.recent_s > 0 else None
-        if view is None:
-            admission = await self.store.update(
-                lambda state: breaker.admit(state, self.config, now, request_id, pinned)
-            )
+        if view is None or not (pinned or breaker.plain_on_view(view, self.config, now)):
+            admission = await self._admit_in_store(now, request_id, pinned)
         else:
             decided, admission = breaker.admit(view, self.config, now, request_id, pinned)
             if admission == "local":
@@ -388,6 +402,16 @@ class LocalBreaker:
             self._forget_older_than(now - self.config.in_flight_max_age_s)
             self._admitted[request_id] = now
         return admission
+
+    async def _admit_in_store(self, now: float, request_id: str, pinned: bool) -> Admission:
+        try:
+            return await self.store.update(
+                lambda state: breaker.admit(state, self.config, now, request_id, pinned)
+            )
+        except asyncio.CancelledError:
+            # Stored or not, the request is gone: leave nothing in flight for it.
+            self.store.submit(lambda state: (breaker.released(state, request_id), None))
+            raise
 
     # A request's end is written behind: nothing waits for it, least of all the reply.
 

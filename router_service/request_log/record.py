@@ -14,12 +14,12 @@ from router_service.db.models import utc_now
 
 DATETIME_FIELDS = ("started_at", "finished_at")
 NONE = "none"  # no escalation
-# Not columns: whether the request's cost must be settled against a budget,
-# and whether a reservation may be open for it (absent in rows spilled by an
-# earlier release: then it may).
+# Not a column: whether the request's cost must be settled against a budget:
+# False, True (a reservation may be open for it), or UNRESERVED (its client had
+# no budget, so none is). One key, so that a release before UNRESERVED can
+# still replay the spill files of this one (it settles such rows as True).
 SETTLE_KEY = "_settle"
-RESERVED_KEY = "_reserved"
-NOT_COLUMNS = (SETTLE_KEY, RESERVED_KEY)
+UNRESERVED = "unreserved"
 
 
 @dataclass
@@ -56,6 +56,11 @@ class PendingRecord:
     llm_event_seen: bool = False
     response_done: bool = False
 
+    def _settlement(self) -> bool | str:
+        if self.client_id is None or not self.expects_llm_event:
+            return False
+        return True if self.reserved else UNRESERVED
+
     def to_row(self) -> dict[str, Any]:
         finished = self.finished_at or utc_now()
         latency_ms = (finished - self.started_at).total_seconds() * 1000
@@ -88,8 +93,7 @@ class PendingRecord:
             "cost_micros": self.cost_micros,
             "text": self.text,
             "features": self.features,
-            SETTLE_KEY: self.client_id is not None and self.expects_llm_event,
-            RESERVED_KEY: self.reserved,
+            SETTLE_KEY: self._settlement(),
         }
 
 

@@ -24,12 +24,7 @@ from router_service.budget import Charge, settle
 from router_service.db.engine import Database
 from router_service.db.models import RequestLog
 from router_service.db.statements import as_utc, insert_or_ignore
-from router_service.request_log.record import (
-    NOT_COLUMNS,
-    RESERVED_KEY,
-    SETTLE_KEY,
-    served_tier,
-)
+from router_service.request_log.record import SETTLE_KEY, UNRESERVED, served_tier
 from router_service.request_log.spill import SpillFiles
 
 LOGGER = logging.getLogger(__name__)
@@ -154,7 +149,7 @@ class LogWriter:
         """Write one batch in one transaction: rows, follow-ups, settlements."""
         async with self.database.session() as session:
             columns = [
-                {key: value for key, value in row.items() if key not in NOT_COLUMNS} for row in rows
+                {key: value for key, value in row.items() if key != SETTLE_KEY} for row in rows
             ]
             # Rows as parameters, not in the statement: one compiled statement
             # serves every batch size (compiling a 200-row VALUES cost more
@@ -175,7 +170,7 @@ class LogWriter:
                 if row.get(SETTLE_KEY) and client_id is not None and row["request_id"] in new_ids:
                     new_ids.discard(row["request_id"])  # the same id twice in a batch: charged once
                     cost = row.get("cost_micros") or 0
-                    reserved = row.get(RESERVED_KEY, True)
+                    reserved = row[SETTLE_KEY] != UNRESERVED
                     charges.append(Charge(row["request_id"], client_id, cost, reserved))
             await settle(session, charges)
             await session.commit()

@@ -3,6 +3,7 @@
 import asyncio
 import dataclasses
 import json
+import random
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -134,3 +135,47 @@ async def test_admissions_on_views_lose_no_update_under_concurrency(key: str) ->
         await breaker.state()  # each process's writes behind are stored
     state = await breakers[0].state()
     assert state.in_flight == () and len(state.samples) == 60
+
+
+async def test_near_capacity_the_view_is_not_enough(key: str) -> None:
+    config = BreakerConfig(latency_threshold_s=4.0, service_time_s=1.0)  # room for 4
+    first = LocalBreaker(config, RedisBreakerStore.from_url(REDIS_URL, key), recent_s=5.0)
+    second = LocalBreaker(config, RedisBreakerStore.from_url(REDIS_URL, key))
+    assert await first.admit("a0") == "local"
+    assert [await second.admit("b0"), await second.admit("b1")] == ["local", "local"]
+    assert await first.admit("a1") == "local"  # its view: 1 of 4 in flight, plainly room
+    assert await first.admit("a2") == "local_busy"  # its view: 2 of 4, so Redis is asked: 4
+
+
+async def test_a_process_never_admits_past_capacity_on_its_views(key: str) -> None:
+    config = BreakerConfig(latency_threshold_s=8.0, service_time_s=1.0)  # room for 8
+    breaker = LocalBreaker(config, RedisBreakerStore.from_url(REDIS_URL, key), recent_s=1.0)
+    pauses = random.Random(1)
+    in_flight = peak = 0
+
+    async def client(name: int) -> None:
+        nonlocal in_flight, peak
+        for number in range(100):
+            await asyncio.sleep(pauses.random() * 0.002)
+            request_id = f"{name}-{number}"
+            if await breaker.admit(request_id) == "local":
+                in_flight += 1
+                peak = max(peak, in_flight)
+                await asyncio.sleep(pauses.random() * 0.003)
+                in_flight -= 1
+                breaker.released(request_id)
+
+    await asyncio.gather(*(client(name) for name in range(40)))
+    assert peak == 8  # full, never past it (commits, views and writes behind interleaving)
+
+
+async def test_a_cancelled_admission_leaves_nothing_in_flight(key: str) -> None:
+    breaker = LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key))
+    admits = [asyncio.create_task(breaker.admit(f"r{number}")) for number in range(6)]
+    await asyncio.sleep(0)  # every step queued; the first batch is with Redis
+    admits[0].cancel()  # sent with the first batch
+    admits[4].cancel()  # still waiting
+    outcomes = await asyncio.gather(*admits, return_exceptions=True)
+    assert [outcomes[number] for number in (1, 2, 3, 5)] == ["local"] * 4
+    in_flight = {item.request_id for item in (await breaker.state()).in_flight}
+    assert in_flight == {"r1", "r2", "r3", "r5"}

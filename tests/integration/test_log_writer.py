@@ -9,7 +9,7 @@ from router_service.budget import reserve
 from router_service.core.config import Settings
 from router_service.db.engine import Database, migrate
 from router_service.db.models import Client
-from router_service.request_log.record import RESERVED_KEY, PendingRecord
+from router_service.request_log.record import SETTLE_KEY, PendingRecord
 from router_service.request_log.spill import SpillFiles
 from router_service.request_log.writer import LogWriter
 from tests.support.database import query, throwaway_database
@@ -59,7 +59,7 @@ def test_follow_ups_duplicates_and_settlements(tmp_path: Path) -> None:
         assert (spend, reserved) == (700, 0)  # the reservation became the actual cost, once
 
 
-def test_settlement_of_clients_without_a_budget_and_of_older_rows(tmp_path: Path) -> None:
+def test_settlement_with_and_without_a_reservation(tmp_path: Path) -> None:
     with throwaway_database() as url:
         settings = Settings(database_url=url)
         migrate(settings)
@@ -72,15 +72,15 @@ def test_settlement_of_clients_without_a_budget_and_of_older_rows(tmp_path: Path
                 session.add_all([free, budgeted])
                 await session.commit()
                 assert free.id is not None and budgeted.id is not None
-                assert (await reserve(session, budgeted.id, "spilled", 40_000)).granted
+                assert (await reserve(session, budgeted.id, "held", 40_000)).granted
             charged = {"client_id": free.id, "expects_llm_event": True, "reserved": False}
-            older = row("spilled", 2, client_id=budgeted.id, cost_micros=900,
-                        expects_llm_event=True)  # fmt: skip
-            del older[RESERVED_KEY]  # spilled by a release that did not say: it may be reserved
+            reserved = row("held", 2, client_id=budgeted.id, cost_micros=900,
+                           expects_llm_event=True)  # fmt: skip
+            assert reserved[SETTLE_KEY] is True  # as releases before "unreserved" wrote every row
             await writer.write([
                 row("local", 0, cost_micros=0, **charged),
                 row("cloud", 1, cost_micros=1_200, **charged),
-                older,
+                reserved,
             ])  # fmt: skip
             await database.close()
 
