@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, and_, case, literal, or_, update
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from router_service.db.models import (
@@ -161,14 +161,3 @@ async def _charge(
         )
         .execution_options(synchronize_session=False)
     )
-
-
-async def open_reservations(session: AsyncSession, older_than: datetime) -> list[str]:
-    """Request ids of reservations never settled (their request was lost): for the sweeper."""
-    rows = await session.exec(
-        select(BudgetReservation.request_id).where(
-            col(BudgetReservation.status) == ReservationStatus.reserved,
-            col(BudgetReservation.created_at) < older_than,
-        )
-    )
-    return list(rows.all())

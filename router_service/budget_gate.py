@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from router_service.budget import reserve
+from router_service.budget import Charge, reserve, settle
 from router_service.db.engine import Database
 from router_service.pricing import Prices, format_usd, worst_case_micros
 
@@ -72,6 +72,21 @@ class BudgetGate:
             f"budget; this request could cost up to {format_usd(amount)}"
         )
         return BudgetVerdict(False, client["policy"] == "downgrade", 1.0, message)
+
+    async def release(self, client: Mapping[str, Any], request_id: str) -> None:
+        """Give back what `check` held for a request refused before its model call.
+
+        Its log row charges nothing (no call was made), so without this the
+        amount would stay reserved, eating the budget.
+        """
+        if not client.get("has_budget", True):
+            return  # nothing was held
+        try:
+            async with self.database.session() as session:
+                await settle(session, [Charge(request_id, client["client_id"], 0)])
+                await session.commit()
+        except (OSError, SQLAlchemyError) as error:
+            LOGGER.warning("budget: database unreachable (%s); not released", type(error).__name__)
 
 
 def _pressure(used_share: float) -> float:

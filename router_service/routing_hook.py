@@ -103,6 +103,8 @@ class RoutingHook(CustomLogger):
         try:
             admitted = await self.admission.review(decision, data, features)
         except LocalTierRefused as refusal:
+            if client is not None:
+                await self.budget.release(client, request_id)
             if verdict.downgrade:
                 raise _client_error(
                     f"{verdict.message}; the local tier cannot serve it: {refusal}", 429

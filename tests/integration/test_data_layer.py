@@ -263,6 +263,25 @@ def test_a_downgrade_client_over_budget_is_served_locally(
         openai_for(proxy, reject_key).chat.completions.create(model="auto", messages=ADDRESS)
 
 
+def test_a_request_refused_after_its_reservation_gives_it_back(
+    data_proxy: tuple[Proxy, Emulators], database_url: str
+) -> None:
+    proxy, _ = data_proxy
+    name, key = new_client(proxy, budget_usd="10")
+    too_long = [{"role": "user", "content": "croissant " * 20_000}]  # past the local context
+    with pytest.raises(openai.BadRequestError, match="do not fit the local model"):
+        openai_for(proxy, key).chat.completions.create(model="local", messages=too_long)
+    spend, reserved, _ = client_budget(database_url, name)
+    assert (spend, reserved) == (0, 0)
+    held = query(
+        database_url,
+        "SELECT r.status, r.actual_micros FROM budget_reservation r JOIN client c "
+        "ON c.id = r.client_id WHERE c.name = %s",
+        name,
+    )
+    assert [(str(status), actual) for status, actual in held] == [("settled", 0)]
+
+
 # -- what the log records ------------------------------------------------------------------
 
 
