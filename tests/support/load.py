@@ -16,14 +16,15 @@ import httpx
 
 from tests.support.requests_seen import REQUEST_ID_HEADER
 
-# A café customer's everyday questions: the router sends these to the local model.
+# A café customer's everyday questions: the router sends these to the local model
+# whatever the customer number appended to them (checked by a unit test).
 LOCAL_QUESTIONS = (
     "What time do you open on Sunday?",
     "Do you have oat milk?",
     "Where is the café?",
     "How much is a latte?",
     "Are you open on public holidays?",
-    "Can I bring my dog inside?",
+    "Is there parking nearby?",
 )
 
 Body = dict[str, Any]
