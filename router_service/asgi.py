@@ -22,8 +22,9 @@ class PathPrefix:
 class Lifespan:
     """Run `start` when the server starts and `stop` when it stops, around the app's own.
 
-    `start` runs before the app's start-up (inside the server's event loop);
-    `stop` after the app's shut-down, when no request is left in flight.
+    `start` runs before the app's start-up (inside the server's event loop),
+    `ready` once the app's start-up is complete, `stop` after the app's
+    shut-down, when no request is left in flight.
     """
 
     def __init__(
@@ -31,10 +32,12 @@ class Lifespan:
         app: ASGIApp,
         start: Callable[[], Awaitable[None]],
         stop: Callable[[], Awaitable[None]],
+        ready: Callable[[], None] = lambda: None,
     ) -> None:
         self.app = app
         self.start = start
         self.stop = stop
+        self.ready = ready
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
@@ -48,6 +51,8 @@ class Lifespan:
             return message
 
         async def send_and_stop(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                self.ready()
             if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
                 await self.stop()
             await send(message)

@@ -1,6 +1,7 @@
 """Run the LiteLLM proxy with our configuration, callbacks and request guard."""
 
 import asyncio
+import gc
 import os
 import sys
 
@@ -52,7 +53,20 @@ def build_app(settings: Settings) -> ASGIApp:
         routed, os.environ["LITELLM_MASTER_KEY"], parts.keys, parts.limiter, scrape_key
     )
     logged = RequestLogging(checked, parts.ledger, LOGGED_PATHS)
-    return Lifespan(logged, parts.start, parts.stop)
+    return Lifespan(logged, parts.start, parts.stop, ready=freeze_start_up_objects)
+
+
+def freeze_start_up_objects() -> None:
+    """Keep what start-up built out of the garbage collector's full passes.
+
+    LiteLLM's proxy builds a large heap when it is imported and started (its
+    model cost map alone is tens of thousands of objects), and every full
+    collection walked all of it: pauses of up to half a second under load (a
+    gc callback during the overhead benchmark saw 477 ms). Those objects live
+    as long as the process anyway.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def check_database(settings: Settings) -> None:
