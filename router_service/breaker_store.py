@@ -22,21 +22,19 @@ can, and says so in its log: routing must never stop because Redis did.
 """
 
 import asyncio
-import json
 import logging
 import math
-import operator
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import fields
 from typing import Any, Protocol, TypeVar
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from router_service import breaker
-from router_service.breaker import Admission, BreakerConfig, BreakerState, InFlight, Sample
+from router_service.breaker import Admission, BreakerConfig, BreakerState
+from router_service.breaker_codec import StateEncoder, decode
 
 LOGGER = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -279,77 +277,6 @@ class RedisBreakerStore:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
-
-
-class StateEncoder:
-    """The state as compact JSON, samples and in-flight entries as arrays (done per update).
-
-    The texts of the samples are kept from one state to the next: the window
-    moves by a sample or so per update (new ones at the end, old ones leave
-    at the start), and writing all its floats again took 0.3 ms here.
-    """
-
-    def __init__(self) -> None:
-        self._samples: tuple[Sample, ...] = ()
-        self._texts: list[str] = []  # the JSON of each of _samples
-
-    def encode(self, state: BreakerState) -> str:
-        data = {name: getattr(state, name) for name in SCALAR_FIELDS}
-        # Field by field: dataclasses.astuple deep-copies and took a millisecond here.
-        data["in_flight"] = [
-            (item.request_id, item.started, item.ahead, item.probe) for item in state.in_flight
-        ]
-        data["samples"] = []
-        head = json.dumps(data, separators=COMPACT)  # ends with "samples":[]}
-        return head[: -len("]}")] + self._samples_text(state.samples) + "]}"
-
-    def _samples_text(self, samples: tuple[Sample, ...]) -> str:
-        kept = self._kept(samples)
-        texts = self._texts[len(self._texts) - kept :] if kept else []
-        texts += [
-            json.dumps((item.at, item.latency_s, item.service_s), separators=COMPACT)
-            for item in samples[kept:]
-        ]
-        self._samples, self._texts = samples, texts
-        return ",".join(texts)
-
-    def _kept(self, samples: tuple[Sample, ...]) -> int:
-        """How many of the first samples are the very objects that ended the previous state."""
-        previous = self._samples
-        if not samples or not previous:
-            return 0
-        first = next((index for index, item in enumerate(previous) if item is samples[0]), None)
-        if first is None:
-            return 0
-        tail = previous[first:]
-        if len(tail) > len(samples) or not all(map(operator.is_, tail, samples)):
-            return 0
-        return len(tail)
-
-
-def decode(raw: bytes | str | None) -> BreakerState:
-    if raw is None:
-        return BreakerState()
-    data: dict[str, Any] = json.loads(raw)
-    return BreakerState(
-        **{
-            **data,
-            "samples": tuple(_entry(Sample, item) for item in data["samples"]),
-            "in_flight": tuple(_entry(InFlight, item) for item in data["in_flight"]),
-        }
-    )
-
-
-Entry = TypeVar("Entry", Sample, InFlight)
-COMPACT = (",", ":")
-SCALAR_FIELDS = tuple(
-    item.name for item in fields(BreakerState) if item.name not in ("samples", "in_flight")
-)
-
-
-def _entry(kind: type[Entry], item: list[Any] | dict[str, Any]) -> Entry:
-    # Objects are what an earlier release wrote; the state may outlive an upgrade.
-    return kind(**item) if isinstance(item, dict) else kind(*item)
 
 
 class LocalBreaker:

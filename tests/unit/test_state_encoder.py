@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from router_service import breaker
 from router_service.breaker import BreakerConfig, BreakerState
-from router_service.breaker_store import StateEncoder, decode
+from router_service.breaker_codec import StateEncoder, decode
 
 CONFIG = BreakerConfig(window_s=5.0, service_time_s=0.01, latency_threshold_s=1.0)
 STEPS = st.lists(st.tuples(st.floats(0.0, 3.0), st.floats(0.001, 2.0), st.booleans()), max_size=60)
