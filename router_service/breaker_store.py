@@ -345,29 +345,29 @@ class LocalBreaker:
     def finished(
         self, request_id: str, latency_s: float | None = None, total_s: float | None = None
     ) -> None:
-        if not self._ends(request_id):
-            return
-        now = self.clock()
-        self.store.submit(
-            lambda state: (
-                breaker.finished(state, self.config, now, request_id, latency_s, total_s),
-                None,
-            )
+        self._end(
+            request_id,
+            lambda state, now: breaker.finished(
+                state, self.config, now, request_id, latency_s, total_s
+            ),
         )
 
     def failed(self, request_id: str) -> None:
-        if not self._ends(request_id):
-            return
-        now = self.clock()
-        self.store.submit(lambda state: (breaker.failed(state, self.config, now, request_id), None))
+        self._end(
+            request_id, lambda state, now: breaker.failed(state, self.config, now, request_id)
+        )
 
     def released(self, request_id: str) -> None:
-        if self._ends(request_id):
-            self.store.submit(lambda state: (breaker.released(state, request_id), None))
+        self._end(request_id, lambda state, now: breaker.released(state, request_id))
 
-    def _ends(self, request_id: str) -> bool:
-        """Whether this is the first end heard of a request this process admitted."""
-        return self._admitted.pop(request_id, None) is not None
+    def _end(
+        self, request_id: str, transition: Callable[[BreakerState, float], BreakerState]
+    ) -> None:
+        """Submit the first end heard of a request this process admitted; ignore the rest."""
+        if self._admitted.pop(request_id, None) is None:
+            return
+        now = self.clock()
+        self.store.submit(lambda state: (transition(state, now), None))
 
     def _forget_older_than(self, cutoff: float) -> None:
         # The store drops such requests too (in_flight_max_age_s); their end never came.
