@@ -39,6 +39,11 @@ class BudgetVerdict:
 WITHIN = BudgetVerdict(True, False, 0.0)
 
 
+def reserves(client: Mapping[str, Any]) -> bool:
+    """Whether this client's requests hold a reservation (its key says it has a budget)."""
+    return bool(client.get("has_budget", True))
+
+
 class BudgetGate:
     def __init__(self, database: Database, cloud: Prices, default_max_tokens: int) -> None:
         self.database = database
@@ -48,7 +53,7 @@ class BudgetGate:
     async def check(
         self, client: Mapping[str, Any], request_id: str, request: Mapping[str, Any]
     ) -> BudgetVerdict:
-        if not client.get("has_budget", True):
+        if not reserves(client):
             # Nothing to hold: the log writer charges the actual cost to its spend.
             # Reserving anyway cost a row lock and a commit per request.
             return WITHIN
@@ -79,7 +84,7 @@ class BudgetGate:
         Its log row charges nothing (no call was made), so without this the
         amount would stay reserved, eating the budget.
         """
-        if not client.get("has_budget", True):
+        if not reserves(client):
             return  # nothing was held
         try:
             async with self.database.session() as session:

@@ -21,7 +21,7 @@ from classifier import Decision, RequestFeatures, extract_features
 from classifier.tiers import TIERS
 from router_service.admission import Admitted, LocalAdmission, LocalTierRefused
 from router_service.auth.custom_auth import CLIENT_KEY, REQUEST_ID_KEY
-from router_service.budget_gate import WITHIN, BudgetGate
+from router_service.budget_gate import WITHIN, BudgetGate, reserves
 from router_service.deployments import DeploymentIndex
 from router_service.request_context import OUTCOME_KEY, PLAN_KEY, find_outcome, new_outcome
 from router_service.request_log.fields import (
@@ -144,7 +144,7 @@ class RoutingHook(CustomLogger):
         server_request = data.get("proxy_server_request") or {}
         headers = {str(k).lower(): str(v) for k, v in (server_request.get("headers") or {}).items()}
         record.client_id = client["client_id"] if client is not None else None
-        record.reserved = client is not None and client.get("has_budget", True)
+        record.reserved = client is not None and reserves(client)
         record.conversation_id = conversation_id(data, headers)
         record.interaction_type = interaction_type(classified)
         record.decision_reason = final.reason
