@@ -29,7 +29,8 @@ from router_service.db.models import RequestLog
 from router_service.db.statements import as_utc
 from router_service.request_log.fields import STORED_FIELDS
 
-Source = Literal["admin", "invalid_output", "follow_up", "no_follow_up", "file"]
+# "file": the operator's labelled files; "shipped": the shipped model's own data.
+Source = Literal["admin", "invalid_output", "follow_up", "no_follow_up", "file", "shipped"]
 LOCAL_MODEL_PREFIXES = ("ollama_chat/", "ollama/")
 
 

@@ -7,12 +7,13 @@ the proxies score it with the same code (`classifier.model.LogisticScorer`):
 1. a first pass counts each term's documents (its idf), the numeric
    signals' mean and spread, and the classes (for balanced weights);
 2. then SGD with logistic loss learns the weights chunk by chunk, for a
-   few epochs; four more models learn alongside on Poisson(1) resamples of
+   number of epochs; four more models learn alongside on Poisson(1) resamples of
    each chunk (online bagging), the ensemble whose agreement feeds the
    confidence;
 3. on a validation span (the newest part of the training time), a sigmoid
    (Platt) calibration of the main model's decision, and the score and
-   confidence thresholds by expected cost, as for the shipped model.
+   confidence thresholds by expected cost, as for the shipped model: on
+   the operator's own rows when there are enough of them.
 
 The database is read once: the first pass writes each chunk's text and
 signals to a temporary file, the second turns them into matrices in
@@ -44,6 +45,8 @@ from training.thresholds import OperatingPoint, choose_thresholds
 ChunkSource = Callable[[], AsyncIterator[list[TrainingExample]]]  # one pass over the examples
 Progress = Callable[[str, int], None]  # (stage, examples done in this chunk)
 ROUND_TRIP_TOLERANCE = 1e-9
+MIN_NUMERIC_SCALE = 1.0
+MIN_OWN_PER_TIER = 30  # validation rows of each tier to choose thresholds on
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,8 @@ class StreamConfig:
     min_df: int = 2
     max_features: int = 100_000
     max_terms_counted: int = 2_000_000
-    alpha: float = 3e-5
-    epochs: int = 5
+    alpha: float = 1e-5
+    epochs: int = 20
     members: int = 4
     cost_ratio: float = 20.0
     # Log labels are weak (a follow-up is not always a complaint): a recall
@@ -134,8 +137,10 @@ class _Counts:
     def numeric_scaling(self) -> tuple[np.ndarray, np.ndarray]:
         mean = self.numeric_sum / max(self.rows, 1)
         variance = np.maximum(self.numeric_squares / max(self.rows, 1) - mean * mean, 0.0)
-        scale = np.sqrt(variance)
-        return mean, np.where(scale == 0, 1.0, scale)
+        # A rare yes/no signal (a URL in 1 request of 40,000) has a spread
+        # near 0; divided by it, its rows reach 200 and throw SGD's steps far
+        # off. No signal is scaled up: at most it is centred.
+        return mean, np.maximum(np.sqrt(variance), MIN_NUMERIC_SCALE)
 
     def class_weights(self) -> np.ndarray:
         """scikit-learn's `balanced`: each class weighs as much as the other in total."""
@@ -219,17 +224,21 @@ async def fit_streaming(
     )
     draft["calibration"] = _platt(scored.decisions, scored.needs_cloud, scored.weights)
     scorer = LogisticScorer(seal(draft))
-    probabilities = [scorer.calibrated(decision) for decision in scored.decisions]
+    rows = scored.threshold_rows()
     best, curve = choose_thresholds(
-        probabilities,
-        scored.confidences,
-        scored.needs_cloud,
+        [scorer.calibrated(scored.decisions[row]) for row in rows],
+        [scored.confidences[row] for row in rows],
+        [scored.needs_cloud[row] for row in rows],
         config.cost_ratio,
         config.recall_floor,
-        scored.weights,
+        [scored.weights[row] for row in rows],
     )
     draft["thresholds"] = {"score": best.score_threshold, "confidence": best.confidence_threshold}
-    draft["training"]["validation"] = {"rows": len(scored.decisions), "chosen": asdict(best)}
+    draft["training"]["validation"] = {
+        "rows": len(scored.decisions),
+        "threshold_rows": len(rows),
+        "chosen": asdict(best),
+    }
     return StreamedModel(seal(draft), best, curve, counts.rows)
 
 
@@ -239,6 +248,20 @@ class _Scored:
     confidences: list[float]
     needs_cloud: list[bool]
     weights: list[float]
+    shipped: list[bool]  # from the shipped model's data, not the operator's
+
+    def threshold_rows(self) -> list[int]:
+        """The rows the thresholds are chosen on.
+
+        The operator's own (their files, their log) when they hold enough of
+        each tier: the thresholds should fit the traffic the router will see,
+        and the public datasets are harder than a café's. Otherwise all rows.
+        """
+        own = [row for row, shipped in enumerate(self.shipped) if not shipped]
+        cloud = sum(self.needs_cloud[row] for row in own)
+        if min(cloud, len(own) - cloud) >= MIN_OWN_PER_TIER:
+            return own
+        return list(range(len(self.shipped)))
 
 
 async def _score_validation(
@@ -252,6 +275,7 @@ async def _score_validation(
     confidences: list[float] = []
     needs_cloud: list[bool] = []
     weights: list[float] = []
+    shipped: list[bool] = []
     checked = False
     async for chunk in validation():
         ours = [scorer.uncalibrated(example.features) for example in chunk]
@@ -265,10 +289,11 @@ async def _score_validation(
         confidences += [confidence for _, confidence in ours]
         needs_cloud += [example.needs_cloud for example in chunk]
         weights += [example.weight for example in chunk]
+        shipped += [example.source == "shipped" for example in chunk]
         progress("validating", len(chunk))
     if len(set(needs_cloud)) < 2:
         raise ValueError("the validation span needs examples of both tiers; log more traffic first")
-    return _Scored(decisions, confidences, needs_cloud, weights)
+    return _Scored(decisions, confidences, needs_cloud, weights, shipped)
 
 
 def _platt(

@@ -125,6 +125,37 @@ def test_the_streaming_fit_learns_and_exports_an_artifact_the_proxy_scores() -> 
     assert judged["t"].cloud_recall == 1.0
 
 
+def test_thresholds_are_chosen_on_the_operators_rows_when_they_hold_enough_of_each_tier() -> None:
+    def fitted(own: int) -> Any:
+        shipped = [replace(example, source="shipped") for example in synthetic(200, 5)]
+        validation = synthetic(own, 2) + shipped
+        model = asyncio.run(
+            fit_streaming(stream(synthetic(600, 1)), stream(validation), StreamConfig(), "t", {})
+        )
+        return model.artifact["training"]["validation"]
+
+    enough = fitted(200)  # about 60 for the cloud, 140 local
+    assert (enough["rows"], enough["threshold_rows"]) == (400, 200)
+    too_few = fitted(40)  # about 12 for the cloud: all rows choose
+    assert (too_few["rows"], too_few["threshold_rows"]) == (240, 240)
+
+
+def test_a_rare_yes_no_signal_is_centred_not_scaled_up() -> None:
+    examples = synthetic(600, 1)
+    with_url = extract_features(
+        {"messages": [{"role": "user", "content": "is this https://example.com your menu"}]}
+    )
+    examples[7] = TrainingExample(with_url, False, 1.0, None, "file")
+    model = asyncio.run(
+        fit_streaming(stream(examples), stream(synthetic(200, 2)), StreamConfig(), "t", {})
+    )
+    numeric = model.artifact["numeric"]
+    scale = dict(zip(numeric["names"], numeric["scale"], strict=True))
+    # Its spread is 0.04: divided by it, that one row would reach 24 and swing SGD's steps.
+    assert scale["has_url"] == 1.0
+    assert min(scale.values()) >= 1.0
+
+
 def test_training_refuses_examples_of_one_tier_only() -> None:
     local_only = [example for example in synthetic(300, 4) if not example.needs_cloud]
     with pytest.raises(ValueError, match="both tiers"):
