@@ -26,9 +26,7 @@ from classifier import RequestFeatures, extract_features
 from classifier.model import LogisticScorer
 from router_service.core.config import Settings
 from router_service.request_router import RequestRouter
-from training.bootstrap import build_artifact
-from training.cafe import load_cafe_examples
-from training.datasets import load_training_examples
+from training.bootstrap import build_artifact, shipped_examples
 from training.examples import Example
 from training.fit import FitConfig
 
@@ -78,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"shipped model, score > {score} or confidence < {confidence}: {cloud:.2%}, {local:.2%}"
         )
 
-    base = load_training_examples(DEFAULT_DATASETS) + load_cafe_examples(split="train")
+    base = shipped_examples(DEFAULT_DATASETS)
     for count in args.labelled:
         labelled = [
             Example(

@@ -41,8 +41,8 @@ from router_service.core.config import Settings
 from router_service.db.engine import migrate
 from router_service.request_log.fields import stored_features
 from tests.support.database import throwaway_database
-from training.cafe import load_cafe_examples
-from training.datasets import DEFAULT_DATASETS_DIR, load_training_examples
+from training.bootstrap import shipped_examples
+from training.datasets import DEFAULT_DATASETS_DIR
 
 SPAN = timedelta(days=30)
 COLUMNS = (
@@ -62,7 +62,7 @@ class Seed:
 
 
 def seeds(datasets_dir: Path) -> list[Seed]:
-    examples = load_training_examples(datasets_dir) + load_cafe_examples(split="train")
+    examples = shipped_examples(datasets_dir)
     found = []
     for example in examples:
         if example.tier == "unknown":

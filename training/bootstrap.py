@@ -34,17 +34,33 @@ HOLDOUT_SHARE = 0.15
 ROUND_TRIP_TOLERANCE = 1e-9
 
 
+def shipped_examples(datasets_dir: Path) -> list[Example]:
+    """The shipped model's data: the public datasets' training rows and our café examples."""
+    from training.cafe import load_cafe_examples
+    from training.datasets import load_training_examples
+
+    return load_training_examples(datasets_dir) + load_cafe_examples(split="train")
+
+
+def split_holdout(examples: Sequence[Example], seed: int) -> tuple[list[Example], list[Example]]:
+    """(train, holdout): a stratified 15%, every source and tier in proportion.
+
+    With the shipped model's data and seed, the holdout is the rows it never saw.
+    """
+    strata = [f"{example.source}:{example.tier}" for example in examples]
+    train, holdout = train_test_split(
+        list(examples), test_size=HOLDOUT_SHARE, random_state=seed, stratify=strata
+    )
+    return train, holdout
+
+
 def build_artifact(
     examples: Sequence[Example],
     config: FitConfig,
     cost_ratio: float,
     recall_floor: float,
 ) -> tuple[dict[str, Any], OperatingPoint, list[OperatingPoint]]:
-    strata = [f"{example.source}:{example.tier}" for example in examples]
-    # Holdout rows are a stratified 15%: every source and tier in proportion.
-    train, holdout = train_test_split(
-        list(examples), test_size=HOLDOUT_SHARE, random_state=config.seed, stratify=strata
-    )
+    train, holdout = split_holdout(examples, config.seed)
     print(f"fitting on {len(train)} rows, holding out {len(holdout)}", file=sys.stderr)
     model = fit(train, config)
     metadata = {
@@ -71,7 +87,11 @@ def build_artifact(
         raise RuntimeError(f"artifact scores differ from scikit-learn by {drift:.2e}")
     needs_cloud = labels(holdout).astype(bool)
     best, curve = choose_thresholds(
-        scores, [item.confidence for item in scored], needs_cloud, cost_ratio, recall_floor
+        scores.tolist(),
+        [item.confidence for item in scored],
+        needs_cloud.tolist(),
+        cost_ratio,
+        recall_floor,
     )
     metadata["holdout"] = {
         "roc_auc": round(float(roc_auc_score(needs_cloud, scores)), 4),
@@ -92,8 +112,7 @@ def build_artifact(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from training.cafe import load_cafe_examples
-    from training.datasets import DEFAULT_DATASETS_DIR, load_training_examples
+    from training.datasets import DEFAULT_DATASETS_DIR
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS_DIR)
@@ -101,9 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cost-ratio", type=float, default=20.0)
     parser.add_argument("--recall-floor", type=float, default=0.95)
     args = parser.parse_args(argv)
-    examples = load_training_examples(args.datasets) + load_cafe_examples(split="train")
     artifact, best, curve = build_artifact(
-        examples, FitConfig(), args.cost_ratio, args.recall_floor
+        shipped_examples(args.datasets), FitConfig(), args.cost_ratio, args.recall_floor
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(artifact, sort_keys=True, separators=(",", ":")) + "\n")

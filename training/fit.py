@@ -40,20 +40,23 @@ class FittedModel:
 
     def predict_proba(self, features: Sequence[RequestFeatures]) -> np.ndarray:
         """scikit-learn's own calibrated probability of `cloud` (for checks and tests)."""
-        return self.calibrated.predict_proba(self.vectorizer.transform(features))[:, 1]
+        probabilities = self.calibrated.predict_proba(self.vectorizer.transform(features))
+        return np.asarray(probabilities[:, 1])
 
 
 def labels(examples: Sequence[Example]) -> np.ndarray:
     return np.array([example.tier == "cloud" for example in examples], dtype=int)
 
 
+def example_weight(example: Example, config: FitConfig) -> float:
+    return config.cafe_weight if example.source == "cafe" else 1.0
+
+
 def fit(examples: Sequence[Example], config: FitConfig) -> FittedModel:
     trainable = [example for example in examples if example.tier != "unknown"]
     features = [extract_features(example.request) for example in trainable]
     target = labels(trainable)
-    weights = np.array(
-        [config.cafe_weight if example.source == "cafe" else 1.0 for example in trainable]
-    )
+    weights = np.array([example_weight(example, config) for example in trainable])
     vectorizer = RequestVectorizer(config.min_df, config.max_features).fit(features)
     matrix = vectorizer.transform(features)
     calibrated = CalibratedClassifierCV(

@@ -17,6 +17,7 @@
 """
 
 import json
+import random
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -39,7 +40,8 @@ from router_service.db.models import ClassifierVersion, utc_now
 from router_service.request_router import RequestRouter
 from training.evaluate import Evaluation, evaluate
 from training.examples import Example
-from training.log_examples import LabelWeights, LogReader, LogSpan, TrainingExample
+from training.fit import FitConfig, example_weight
+from training.log_examples import LabelWeights, LogReader, LogSpan, Source, TrainingExample
 from training.streaming_fit import StreamConfig, fit_streaming
 
 Origin = Literal["db", "files", "both"]
@@ -76,18 +78,56 @@ class TrainOutcome:
 ExampleStream = Callable[[], AsyncIterator[list[TrainingExample]]]
 
 
-def file_examples(options: TrainOptions) -> list[TrainingExample]:
-    from training.cafe import load_cafe_examples
-    from training.datasets import DEFAULT_DATASETS_DIR, load_training_examples
+def file_splits(
+    options: TrainOptions, judged_by_log: bool
+) -> tuple[list[TrainingExample], list[TrainingExample], list[TrainingExample]]:
+    """(train, validation, holdout) of the file examples.
 
-    examples: list[Example] = []
+    The operator's files split 70/15/15. With `--bootstrap`, the shipped
+    model's data is split as it was when that model was fit: the shipped
+    model never saw its held-out rows, so they judge both models fairly when
+    the operator has nothing to judge with. Held-out rows that judge nothing
+    train.
+    """
+    from training.bootstrap import shipped_examples, split_holdout
+    from training.cafe import load_cafe_examples
+    from training.datasets import DEFAULT_DATASETS_DIR
+
+    own: list[Example] = []
     for path in options.files:
-        examples += load_cafe_examples(path, "train") + load_cafe_examples(path, "test")
+        own += load_cafe_examples(path, "train") + load_cafe_examples(path, "test")
+    train, validation, holdout = split_files(_labelled(own, "file"), options.config.seed)
+    spare: list[TrainingExample] = []
     if options.bootstrap:
-        examples += load_training_examples(options.datasets_dir or DEFAULT_DATASETS_DIR)
-        examples += load_cafe_examples(split="train")
+        shipped = shipped_examples(options.datasets_dir or DEFAULT_DATASETS_DIR)
+        shipped_train, shipped_holdout = split_holdout(shipped, FitConfig().seed)
+        rest, shipped_validation = _split_off(
+            _labelled(shipped_train, "shipped"), FILE_VALIDATION_SHARE, options.config.seed
+        )
+        train, validation = train + rest, validation + shipped_validation
+        spare = _labelled(shipped_holdout, "shipped")
+    if judged_by_log:
+        train, holdout = train + holdout + spare, []
+    elif holdout:
+        train = train + spare
+    else:
+        holdout = spare
+    # One order for SGD: the operator's examples spread over every chunk, not in one.
+    random.Random(options.config.seed).shuffle(train)
+    return train, validation, holdout
+
+
+def _labelled(examples: Sequence[Example], source: Source) -> list[TrainingExample]:
+    """Our café examples and the operator's own count as the shipped model counted café rows."""
+    config = FitConfig()
     return [
-        TrainingExample(extract_features(item.request), item.tier == "cloud", 1.0, None, "file")
+        TrainingExample(
+            extract_features(item.request),
+            item.tier == "cloud",
+            config.cafe_weight if source == "file" else example_weight(item, config),
+            None,
+            source,
+        )
         for item in examples
         if item.tier != "unknown"
     ]
@@ -118,17 +158,18 @@ def split_files(examples: list[TrainingExample], seed: int) -> tuple[list[Traini
     """(train, validation, holdout) of file examples, stratified by tier."""
     if len(examples) < 20:
         return examples, [], []
-    labels = [example.needs_cloud for example in examples]
-    rest, holdout = train_test_split(
-        examples, test_size=FILE_HOLDOUT_SHARE, random_state=seed, stratify=labels
-    )
-    train, validation = train_test_split(
-        rest,
-        test_size=FILE_VALIDATION_SHARE / (1 - FILE_HOLDOUT_SHARE),
-        random_state=seed,
-        stratify=[example.needs_cloud for example in rest],
-    )
+    rest, holdout = _split_off(examples, FILE_HOLDOUT_SHARE, seed)
+    train, validation = _split_off(rest, FILE_VALIDATION_SHARE / (1 - FILE_HOLDOUT_SHARE), seed)
     return train, validation, holdout
+
+
+def _split_off(
+    examples: list[TrainingExample], share: float, seed: int
+) -> tuple[list[TrainingExample], list[TrainingExample]]:
+    """(rest, share of the examples), stratified by tier."""
+    labels = [example.needs_cloud for example in examples]
+    rest, part = train_test_split(examples, test_size=share, random_state=seed, stratify=labels)
+    return rest, part
 
 
 async def log_cuts(
@@ -163,34 +204,41 @@ async def train(settings: Settings, options: TrainOptions, out: Any = sys.stderr
 async def _train(
     database: Database, settings: Settings, options: TrainOptions, out: Any
 ) -> TrainOutcome:
+    if options.files and options.origin == "db":
+        raise ValueError("--file needs --from files or --from both")
     now = utc_now()
     clock = StageClock()
     clock.enter("reading files, splitting the log by time")
-    files = (
-        file_examples(options) if options.origin in ("files", "both") or options.bootstrap else []
-    )
-    file_train, file_validation, file_holdout = split_files(files, options.config.seed)
-    train_parts: list[ExampleStream] = [chunked(file_train)]
-    validation_parts: list[ExampleStream] = [chunked(file_validation)]
-    holdout: ExampleStream = chunked(file_holdout)
     log_rows = 0
+    log_parts: tuple[ExampleStream, ExampleStream, ExampleStream] | None = None
     if options.origin in ("db", "both"):
         reader = LogReader(database, options.weights, settings.follow_up_window_s, now, CHUNK)
         train_span, validation_span, holdout_span, log_rows = await log_cuts(reader, options)
         if log_rows >= 10:
-            train_parts.append(log_part(reader, train_span))
-            validation_parts.append(log_part(reader, validation_span))
-            # Judged on the newest log rows; the files' held-out share trains instead.
-            holdout = log_part(reader, holdout_span)
-            train_parts.insert(1, chunked(file_holdout))
-    if log_rows + len(files) == 0:
+            log_parts = (
+                log_part(reader, train_span),
+                log_part(reader, validation_span),
+                log_part(reader, holdout_span),
+            )
+    file_train, file_validation, file_holdout = file_splits(
+        options, judged_by_log=log_parts is not None
+    )
+    file_rows = len(file_train) + len(file_validation) + len(file_holdout)
+    train_parts: list[ExampleStream] = [chunked(file_train)]
+    validation_parts: list[ExampleStream] = [chunked(file_validation)]
+    holdout: ExampleStream = chunked(file_holdout)
+    if log_parts is not None:  # judged on the newest log rows
+        train_parts.append(log_parts[0])
+        validation_parts.append(log_parts[1])
+        holdout = log_parts[2]
+    if log_rows + file_rows == 0:
         raise ValueError("no labelled examples: log more traffic, label some, or give --files")
-    out.write(f"labelled examples: {log_rows} from the request log, {len(files)} from files\n")
+    out.write(f"labelled examples: {log_rows} from the request log, {file_rows} from files\n")
     version = f"logs-{now:%Y%m%d-%H%M%S}"
     metadata = {
         "trained_at": now.isoformat(),
         "log_rows": log_rows,
-        "file_rows": len(files),
+        "file_rows": file_rows,
         "label_weights": asdict(options.weights),
         "scikit_learn": sklearn.__version__,
     }

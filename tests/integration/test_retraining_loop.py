@@ -95,6 +95,7 @@ def loop_database() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.timeout(300)  # a month of traffic, then a whole training run (about 40 s)
 def test_the_retraining_loop(emulators: Emulators, process_logs: Path, loop_database: str) -> None:
     env = {"HR_DATABASE_URL": loop_database, "HR_FOLLOW_UP_WINDOW_S": str(FOLLOW_UP_WINDOW_S)}
     with (
