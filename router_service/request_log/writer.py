@@ -17,14 +17,14 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import col
 
 from router_service.budget import Charge, settle
 from router_service.db.engine import Database
 from router_service.db.models import RequestLog
-from router_service.db.statements import as_utc, insert_or_ignore
-from router_service.request_log.record import SETTLE_KEY, UNRESERVED, served_tier
+from router_service.db.statements import insert_or_ignore
+from router_service.request_log.follow_ups import mark_follow_ups
+from router_service.request_log.record import SETTLE_KEY, UNRESERVED
 from router_service.request_log.spill import SpillFiles
 
 LOGGER = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ class LogWriter:
                 await self._store_all()
                 return
             if first is not None:
-                await asyncio.sleep(self.linger_s)  # let a burst gather into one batch
+                if self._queue.qsize() < self.batch_size - 1:  # a backlog waits for nothing
+                    await asyncio.sleep(self.linger_s)  # let a burst gather into one batch
                 rows, stopping = self._take_now(self.batch_size - 1)
                 await self._store([first, *rows])
                 if stopping:
@@ -161,11 +162,10 @@ class LogWriter:
                 params=columns,
             )
             new_ids = set(inserted.scalars().all())  # a row delivered twice is not new
-            followed_up: list[str] = []  # tiers of the answers newly marked
+            window = timedelta(seconds=self.follow_up_window_s)
+            followed_up = await mark_follow_ups(session, rows, window)  # their tiers
             charges: list[Charge] = []
-            for row in sorted(rows, key=lambda item: item["started_at"]):
-                if row.get("conversation_id"):
-                    followed_up += await self._mark_follow_ups(session, row)
+            for row in rows:
                 client_id = row.get("client_id")
                 if row.get(SETTLE_KEY) and client_id is not None and row["request_id"] in new_ids:
                     new_ids.discard(row["request_id"])  # the same id twice in a batch: charged once
@@ -177,65 +177,3 @@ class LogWriter:
         if self.on_follow_up is not None:
             for tier in followed_up:
                 self.on_follow_up(tier)
-
-    async def _mark_follow_ups(self, session: AsyncSession, row: dict[str, Any]) -> list[str]:
-        """The user wrote again in the same conversation within the window after an answer.
-
-        Both ways, so the order rows arrive in does not matter: this row may
-        follow up the previous answer, and a later row may follow up this one.
-        Returns the tiers that gave the answers newly marked.
-        """
-        window = timedelta(seconds=self.follow_up_window_s)
-        same_conversation = (
-            col(RequestLog.conversation_id) == row["conversation_id"],
-            col(RequestLog.request_id) != row["request_id"],
-        )
-        marked: list[str] = []
-        previous = (
-            await session.exec(
-                select(
-                    RequestLog.id,
-                    RequestLog.finished_at,
-                    RequestLog.routed_to,
-                    RequestLog.escalation,
-                )
-                .where(
-                    *same_conversation,
-                    col(RequestLog.status_code) == 200,
-                    col(RequestLog.finished_at) <= row["started_at"],
-                )
-                .order_by(col(RequestLog.finished_at).desc())
-                .limit(1)
-            )
-        ).first()
-        if previous is not None:
-            gap = row["started_at"] - as_utc(previous[1])
-            if gap <= window and await _mark(session, col(RequestLog.id) == previous[0], gap):
-                marked.append(served_tier(previous[2], previous[3], answered=True) or "none")
-        if row["status_code"] != 200:
-            return marked
-        following = (
-            await session.exec(
-                select(RequestLog.started_at)
-                .where(*same_conversation, col(RequestLog.started_at) >= row["finished_at"])
-                .order_by(col(RequestLog.started_at))
-                .limit(1)
-            )
-        ).first()
-        if following is not None:
-            gap = as_utc(following) - row["finished_at"]
-            this_row = col(RequestLog.request_id) == row["request_id"]
-            if gap <= window and await _mark(session, this_row, gap):
-                tier = served_tier(row.get("routed_to"), row.get("escalation"), answered=True)
-                marked.append(tier or "none")
-        return marked
-
-
-async def _mark(session: AsyncSession, which: Any, gap: timedelta) -> bool:
-    """Mark one answer followed up; False when it was marked already."""
-    result = await session.exec(
-        update(RequestLog)
-        .where(which, col(RequestLog.followed_up).is_(False))
-        .values(followed_up=True, follow_up_gap_s=gap.total_seconds())
-    )
-    return bool(result.rowcount)

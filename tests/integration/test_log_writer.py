@@ -1,16 +1,18 @@
 """The log writer on the real Postgres: duplicates, follow-ups in any order, settlements."""
 
 import asyncio
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from router_service.budget import reserve
 from router_service.core.config import Settings
-from router_service.db.engine import Database, migrate
+from router_service.db.engine import SQLITE_FILE, Database, migrate
 from router_service.db.models import Client
 from router_service.request_log.record import SETTLE_KEY, PendingRecord
 from router_service.request_log.spill import SpillFiles
@@ -95,3 +97,54 @@ def test_settlement_with_and_without_a_reservation(tmp_path: Path, url: str) -> 
     spent = query(url, "SELECT name, spend_micros, reserved_micros FROM client ORDER BY name")
     assert spent == [("cafe", 900, 0), ("free", 1_200, 0)]
     assert query(url, "SELECT status, actual_micros FROM budget_reservation") == [("settled", 900)]
+
+
+@pytest.mark.parametrize("engine", ["postgres", "sqlite"])
+def test_a_batch_marks_its_follow_ups_in_a_few_statements(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Under load each statement the writer awaits waits behind the requests: few per batch."""
+    if engine == "postgres":
+        settings = Settings(database_url=request.getfixturevalue("url"))
+    else:
+        settings = Settings(data_dir=tmp_path)
+        migrate(settings)
+    tiers: list[str] = []
+    statements: list[str] = []
+
+    async def scenario() -> None:
+        database = Database.from_settings(settings)
+        writer = LogWriter(database, SpillFiles(tmp_path / "spill"), 120, tiers.append)
+        answers = [
+            row(f"a{n}", 2 * n, conversation_id=f"c{n}", routed_to="local") for n in range(100)
+        ]
+        await writer.write(answers)
+        # Half of them followed up 29 s after the answer, half too late (499 s).
+        later = [
+            row(f"b{n}", 2 * n + (30 if n % 2 == 0 else 500), conversation_id=f"c{n}")
+            for n in range(100)
+        ]
+        event.listen(database.engine.sync_engine, "before_cursor_execute", _counted(statements))
+        await writer.write(later)
+        await database.close()
+
+    asyncio.run(scenario())
+    assert len(statements) <= 4, statements  # insert, select, update; the rows as parameters
+    assert tiers == ["local"] * 50
+    found = _rows(settings, "SELECT request_id, followed_up, follow_up_gap_s FROM request_log")
+    marked = {request_id: gap for request_id, followed_up, gap in found if followed_up}
+    assert marked == {f"a{n}": 29.0 for n in range(0, 100, 2)}
+
+
+def _counted(statements: list[str]) -> Any:
+    def count(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split()[0])
+
+    return count
+
+
+def _rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
+    if settings.database_url is not None:
+        return query(settings.database_url.get_secret_value(), sql)
+    with sqlite3.connect(settings.data_dir / SQLITE_FILE) as connection:
+        return [(a, bool(b), c) for a, b, c in connection.execute(sql).fetchall()]
