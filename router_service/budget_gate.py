@@ -10,9 +10,16 @@ unreserved and is charged when its log row is written: serving the customer
 wins over a moment's budget precision. A client without a budget reserves
 nothing (known from its key, so a budget set takes effect within
 `HR_KEY_CACHE_TTL_S`).
+
+A process reserves for one client at a time: the reservations of a client
+take turns on its database row anyway, and each one waiting there held a
+pooled connection, so a burst from one client emptied the pool (and other
+clients' key checks failed).
 """
 
+import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +56,7 @@ class BudgetGate:
         self.database = database
         self.cloud = cloud
         self.default_max_tokens = default_max_tokens
+        self._turns: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)  # by client id
 
     async def check(
         self, client: Mapping[str, Any], request_id: str, request: Mapping[str, Any]
@@ -59,7 +67,7 @@ class BudgetGate:
             return WITHIN
         amount = worst_case_micros(request, self.cloud, self.default_max_tokens)
         try:
-            async with self.database.session() as session:
+            async with self._turns[client["client_id"]], self.database.session() as session:
                 held = await reserve(session, client["client_id"], request_id, amount)
         except (OSError, SQLAlchemyError) as error:
             LOGGER.warning("budget: database unreachable (%s); not reserved", type(error).__name__)

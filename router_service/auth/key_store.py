@@ -5,9 +5,12 @@ revoked key stops working within that time, and a busy client costs one
 database read per key every few seconds, not one per request. When the
 database cannot be reached, cached entries stay usable for `stale_s` (10
 minutes): requests keep flowing while it is away. Unknown keys are cached
-too (as unknown), so random keys cannot hammer the database.
+too (as unknown), so random keys cannot hammer the database. Checks of a
+key that is not cached share one read: a burst of a new key's requests
+takes one database connection, not one each (which emptied the pool).
 """
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -49,6 +52,7 @@ class KeyStore:
         self.stale_s = stale_s
         self.clock = clock
         self._cache: dict[str, _Entry] = {}
+        self._loading: dict[str, asyncio.Future[_Entry]] = {}  # by public id
 
     async def identify(self, key: PresentedKey) -> ClientIdentity | None:
         """The client of a valid, unrevoked key; None for any other key."""
@@ -73,7 +77,7 @@ class KeyStore:
         if cached is not None and now - cached.fetched_at < self.ttl_s:
             return cached
         try:
-            entry = await self._load(public_id, now)
+            entry = await self._shared_load(public_id, now)
         except (OSError, SQLAlchemyError) as error:
             if cached is not None and now - cached.fetched_at < self.stale_s:
                 return cached
@@ -85,6 +89,16 @@ class KeyStore:
             self._cache.pop(next(iter(self._cache)))
         self._cache[public_id] = entry
         return entry
+
+    async def _shared_load(self, public_id: str, now: float) -> _Entry:
+        """One read per key at a time; the checks that arrive meanwhile wait for it."""
+        loading = self._loading.get(public_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(public_id, now))
+            self._loading[public_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(public_id, None))
+        # Shielded: one waiting request cancelled must not cancel the others' read.
+        return await asyncio.shield(loading)
 
     async def _load(self, public_id: str, now: float) -> _Entry:
         async with self.database.session() as session:
