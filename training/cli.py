@@ -60,7 +60,12 @@ def add_command(commands: Any) -> None:
         default=StreamConfig().recall_floor,
         help="least share of cloud-labelled requests the thresholds must send to the cloud",
     )
-    parser.add_argument("--epochs", type=int, default=StreamConfig().epochs)
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="passes over the examples (default: about 1,000,000 steps, 2 to 20 epochs)",
+    )
     for name, default in vars(LabelWeights()).items():
         parser.add_argument(
             f"--weight-{name.replace('_', '-')}",

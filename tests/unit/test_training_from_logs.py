@@ -16,7 +16,7 @@ from router_service.request_log.fields import stored_features, stored_text
 from training.chunk_file import ChunkFile
 from training.evaluate import Evaluation, evaluate
 from training.log_examples import LabelWeights, TrainingExample, features_from_log, label_row
-from training.streaming_fit import StreamConfig, fit_streaming
+from training.streaming_fit import StreamConfig, epochs_for, fit_streaming
 from training.train import TrainOptions, _verdict
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
@@ -172,3 +172,11 @@ def test_promotion_needs_a_lower_expected_cost_by_the_margin_asked() -> None:
     assert _verdict(judged(2.0), judged(1.0), TrainOptions(force=True))[0]
     nothing_to_judge = Evaluation(0, 0.0, None, None, None)
     assert not _verdict(nothing_to_judge, judged(1.0), TrainOptions())[0]
+
+
+def test_the_number_of_epochs_follows_the_rows_within_bounds() -> None:
+    auto = StreamConfig()
+    assert epochs_for(auto, 45_000) == 20  # the shipped data: the most
+    assert epochs_for(auto, 250_000) == 4
+    assert epochs_for(auto, 1_000_000) == 2  # a large log: the fewest
+    assert epochs_for(StreamConfig(epochs=7), 1_000_000) == 7  # --epochs wins
