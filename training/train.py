@@ -118,13 +118,13 @@ def file_splits(
 
 
 def _labelled(examples: Sequence[Example], source: Source) -> list[TrainingExample]:
-    """Our café examples and the operator's own count as the shipped model counted café rows."""
+    """Weighted as the shipped model weighed them: café-format rows (ours, the operator's) 5."""
     config = FitConfig()
     return [
         TrainingExample(
             extract_features(item.request),
             item.tier == "cloud",
-            config.cafe_weight if source == "file" else example_weight(item, config),
+            example_weight(item, config),
             None,
             source,
         )
@@ -168,8 +168,7 @@ def _split_off(
 ) -> tuple[list[TrainingExample], list[TrainingExample]]:
     """(rest, share of the examples), stratified by tier."""
     labels = [example.needs_cloud for example in examples]
-    rest, part = train_test_split(examples, test_size=share, random_state=seed, stratify=labels)
-    return rest, part
+    return tuple(train_test_split(examples, test_size=share, random_state=seed, stratify=labels))
 
 
 async def log_cuts(

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy
-from sqlalchemy import case
+from sqlalchemy import case, select
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,11 +70,11 @@ async def mark_follow_ups(
     # the batch, and any row that follows up one of the batch's answers
     # started (so finished) after it too.
     since = min(row["started_at"] for row in in_conversations) - window
-    # SQLAlchemy's select, on the session's connection (the same transaction):
-    # SQLModel's is typed for at most four columns.
+    # SQLAlchemy's select (SQLModel's is typed for at most four columns), on the
+    # session's connection: the same transaction.
     connection = await session.connection()
     found = await connection.execute(
-        sqlalchemy.select(
+        select(
             col(RequestLog.id),
             col(RequestLog.conversation_id),
             col(RequestLog.request_id),
