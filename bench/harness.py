@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from router_service.core.config import Settings
+
 EMULATOR_ANTHROPIC_KEY = "sk-ant-emulator"
 
 
@@ -113,4 +115,7 @@ def run_proxy(
             wait_until_ready(url + "/health/liveliness", process, 120)
             yield Proxy(url, master_key, process.pid, process)
         finally:
-            stop(process)
+            # After SIGTERM the proxy drains for up to HR_DRAIN_TIMEOUT_S: killing it
+            # sooner would lose the log rows still in its writer's memory.
+            default_drain_s = Settings.model_fields["drain_timeout_s"].default
+            stop(process, timeout_s=float(env.get("HR_DRAIN_TIMEOUT_S", default_drain_s)) + 5)
