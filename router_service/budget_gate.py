@@ -11,10 +11,10 @@ wins over a moment's budget precision. A client without a budget reserves
 nothing (known from its key, so a budget set takes effect within
 `HR_KEY_CACHE_TTL_S`).
 
-A process reserves for one client at a time: the reservations of a client
-take turns on its database row anyway, and each one waiting there held a
-pooled connection, so a burst from one client emptied the pool (and other
-clients' key checks failed).
+A process reserves and releases for one client at a time: a client's
+reservations take turns on its database row anyway, and each one waiting
+there held a pooled connection, so a burst from one client emptied the pool
+(and other clients' key checks failed).
 """
 
 import asyncio
@@ -95,7 +95,7 @@ class BudgetGate:
         if not reserves(client):
             return  # nothing was held
         try:
-            async with self.database.session() as session:
+            async with self._turns[client["client_id"]], self.database.session() as session:
                 await settle(session, [Charge(request_id, client["client_id"], 0)])
                 await session.commit()
         except (OSError, SQLAlchemyError) as error:

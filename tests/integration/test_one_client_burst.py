@@ -49,7 +49,7 @@ class Checkouts:
         self.out -= 1
 
 
-def test_a_new_keys_burst_reads_it_once_and_reserves_one_at_a_time(url: str) -> None:
+def test_a_new_keys_burst_reads_it_once_and_reserves_and_releases_one_at_a_time(url: str) -> None:
     settings = Settings(database_url=url)
 
     async def scenario() -> None:
@@ -73,7 +73,14 @@ def test_a_new_keys_burst_reads_it_once_and_reserves_one_at_a_time(url: str) -> 
         )
         assert all(verdict.allowed for verdict in verdicts)
         assert checkouts.most == 1  # the reservations took turns in the process
+        assert query(url, "SELECT count(*) FROM budget_reservation") == [(BURST,)]
+
+        await asyncio.gather(*(gate.release(client, f"r{n}") for n in range(BURST)))
+        assert checkouts.most == 1  # so did the releases
         await database.close()
 
     asyncio.run(scenario())
-    assert query(url, "SELECT count(*) FROM budget_reservation") == [(BURST,)]
+    assert query(url, "SELECT status, count(*) FROM budget_reservation GROUP BY status") == [
+        ("settled", BURST)
+    ]
+    assert query(url, "SELECT reserved_micros, spend_micros FROM client") == [(0, 0)]
