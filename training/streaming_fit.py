@@ -312,6 +312,7 @@ def _platt(
 
 
 def epochs_for(config: StreamConfig, rows: int) -> int:
+    """The epochs asked for, else enough for STEPS steps over `rows`, within EPOCHS."""
     if config.epochs is not None:
         return config.epochs
     return min(max(math.ceil(STEPS / max(rows, 1)), EPOCHS[0]), EPOCHS[1])

@@ -118,7 +118,7 @@ def file_splits(
 
 
 def _labelled(examples: Sequence[Example], source: Source) -> list[TrainingExample]:
-    """Weighted as the shipped model weighed them: café-format rows (ours, the operator's) 5."""
+    """Weighted as the shipped model weighted them: café-format rows (ours, the operator's) 5."""
     config = FitConfig()
     return [
         TrainingExample(
