@@ -7,8 +7,11 @@ rule fires only on a *clean* request, one without any complexity signal.
 
 A conversation stays on the cloud: a cloud rule whose patterns matched an
 earlier user message decides the follow-ups too (`rule:<name>:earlier`), so
-"is that it?" after a complaint is not sent to the local model on its own
-merits. (Length alone does not carry over: a pasted document does, through
+"is that it?" after a complaint and "what about the carrot cake?" after an
+allergy are not sent to the local model on their own merits. The exception
+is a clean follow-up a local rule answers ("what time do you close?",
+"thanks, bye"): a fact about the venue does not depend on what came before.
+(Length alone does not carry over: a pasted document does, through
 `min_document_tokens`.)
 """
 
@@ -101,21 +104,28 @@ class RuleSet:
     def cloud_rules(self) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.tier == "cloud")
 
+    @cached_property
+    def local_rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.tier == "local")
+
     def first_match(self, features: RequestFeatures) -> Rule | None:
-        """The rule that decides this request, cloud rules first; None if none fires."""
+        """The rule that decides this request; None if none fires.
+
+        In order: a cloud rule on this message, a local rule on a clean
+        message, a cloud rule on an earlier message of the conversation.
+        """
         lowered = features.last_user_text.lower()
         for rule in self.cloud_rules:
             if rule.matches(features.last_user_tokens, lowered, features.document_tokens):
                 return rule
+        if self.clean.admits(features):
+            for rule in self.local_rules:
+                if rule.matches(features.last_user_tokens, lowered):
+                    return rule
         earlier = [text.lower() for text in features.earlier_user_texts]
         for rule in self.cloud_rules:
             if any(rule.matches_text(text) for text in earlier):
                 return replace(rule, name=f"{rule.name}:earlier")
-        if not self.clean.admits(features):
-            return None
-        for rule in self.rules:
-            if rule.tier == "local" and rule.matches(features.last_user_tokens, lowered):
-                return rule
         return None
 
 

@@ -29,6 +29,7 @@ def route(text: str, **request: object) -> str:
         ("Write a poem about our croissants", "cloud rule:generation"),
         ("Напиши пост для инстаграма", "cloud rule:generation"),
         ("Is there anything with nuts? I have an allergy", "cloud rule:allergy"),
+        ("У меня целиакия, брауни точно без глютена?", "cloud rule:allergy"),
     ],
 )
 def test_default_rules(text: str, expected: str) -> None:
@@ -48,8 +49,13 @@ def route_conversation(*turns: tuple[str, str]) -> str:
 def test_a_conversation_that_hit_a_cloud_rule_stays_on_the_cloud() -> None:
     complaint = ("user", "I want to complain, my order was cold")
     reply = ("assistant", "I'm sorry to hear that. We will look into it.")
-    assert route_conversation(complaint, reply, ("user", "What are your opening hours?")) == (
+    assert route_conversation(complaint, reply, ("user", "and what now?")) == (
         "cloud rule:complaint:earlier"
+    )
+    allergy = ("user", "My son is allergic to peanuts, can he have the carrot cake?")
+    advice = ("assistant", "Please speak to our staff before ordering.")
+    assert route_conversation(allergy, advice, ("user", "what about the banana bread?")) == (
+        "cloud rule:allergy:earlier"
     )
     hours = ("user", "When do you open on Sunday?")
     answer = ("assistant", "From 9 to 17.")
@@ -61,6 +67,23 @@ def test_a_conversation_that_hit_a_cloud_rule_stays_on_the_cloud() -> None:
     assert route_conversation(long_question, answer, ("user", "What's your address?")) == (
         "local rule:address"
     )
+
+
+def test_a_local_rule_answers_a_clean_follow_up_after_a_cloud_rule() -> None:
+    # Hours, address, prices and thanks do not depend on the complaint before them.
+    complaint = ("user", "I want to complain, my order was cold")
+    reply = ("assistant", "I'm sorry to hear that. We will look into it.")
+    for question, rule in [
+        ("What are your opening hours?", "opening_hours"),
+        ("ok, and where are you located?", "address"),
+        ("how much is a flat white?", "prices"),
+        ("thanks, bye", "courtesy"),
+    ]:
+        assert route_conversation(complaint, reply, ("user", question)) == f"local rule:{rule}"
+    # Not when the follow-up is itself a complaint, or not clean.
+    for question in ["great, thanks for nothing", "What are your opening hours?!! Answer me!"]:
+        decision = route_conversation(complaint, reply, ("user", question))
+        assert decision.startswith("cloud rule:complaint"), question
 
 
 def test_documents_go_to_the_cloud_and_make_a_request_unclean() -> None:
