@@ -5,9 +5,7 @@
 The replay benchmark sends these requests through the real proxy. The mix is
 fixed by request (not by conversation): faq 61%, menu 18%, edge 12%, rag 9%.
 FAQ and menu questions are local, except allergy and coeliac questions
-(safety, liability), which are cloud but stay `menu`; so is every later menu
-question of a conversation in which the guest named an allergy ("what about
-the banana bread?"), whose answer must take the allergy into account. Edge cases (complaints,
+(safety, liability), which are cloud but stay `menu`. Edge cases (complaints,
 refunds, legal, privacy, tangled multi-part questions) and RAG / generation
 requests are cloud. About 40% of conversations have 2–4 turns; a follow-up's
 kind and truth come from its own content, and its messages carry the earlier
@@ -31,7 +29,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.cafe_texts import (
@@ -678,18 +676,9 @@ def _conversation(
         if not any(weights.values()):
             break
         kind = _weighted(rng, weights)
-        turn = _fresh_follow_up(writer, kind, turns, russian)
-        if kind == "menu" and any(earlier.topic == "allergy" for earlier in turns):
-            turn = _about_the_allergy(turn, russian)
-        turns.append(turn)
+        turns.append(_fresh_follow_up(writer, kind, turns, russian))
         remaining[kind] -= 1
     return turns
-
-
-def _about_the_allergy(turn: _Turn, russian: bool) -> _Turn:
-    """A menu question asked after the guest named an allergy: a safety question too."""
-    reply = ALLERGY_REPLY_RU if russian else ALLERGY_REPLY
-    return replace(turn, truth="cloud", topic="allergy", reply=reply)
 
 
 def _fresh_follow_up(writer: _Writer, kind: str, turns: Sequence[_Turn], russian: bool) -> _Turn:
