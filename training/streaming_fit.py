@@ -13,7 +13,9 @@ the proxies score it with the same code (`classifier.model.LogisticScorer`):
 3. on a validation span (the newest part of the training time), a sigmoid
    (Platt) calibration of the main model's decision, and the score and
    confidence thresholds by expected cost, as for the shipped model: on
-   the operator's own rows when there are enough of them.
+   the operator's own rows when there are enough of them, each row that a
+   hard rule decides going where the rule sends it (`rules`), as in the
+   proxy.
 
 The database is read once: the first pass writes each chunk's text and
 signals to a temporary file, the second turns them into matrices in
@@ -38,7 +40,9 @@ from sklearn.preprocessing import normalize
 from classifier.model import ARTIFACT_FORMAT, LogisticScorer, seal
 from classifier.ngrams import MAX_CHARS, text_terms
 from classifier.numeric import NUMERIC_FEATURES, numeric_vector
+from classifier.rules import RuleSet
 from classifier.term_index import TermIndex
+from classifier.tiers import Tier
 from training.chunk_file import ChunkFile
 from training.log_examples import TrainingExample
 from training.thresholds import OperatingPoint, choose_thresholds
@@ -188,7 +192,9 @@ async def fit_streaming(
     version: str,
     metadata: dict[str, Any],
     progress: Progress = lambda stage, done: None,
+    rules: RuleSet | None = None,
 ) -> StreamedModel:
+    """The model with its calibration and thresholds; `rules`: those it will route behind."""
     with tempfile.TemporaryDirectory(prefix="hybrid-router-train-") as folder:
         # Read once; later passes read the temporary files.
         counts = _Counts(config.max_terms_counted)
@@ -225,7 +231,7 @@ async def fit_streaming(
         "training": {**metadata, "rows": counts.rows, "config": asdict(config)},
     }
     scored = await _score_validation(
-        validation, LogisticScorer(seal(draft)), vectorizer, models[0], progress
+        validation, LogisticScorer(seal(draft)), vectorizer, models[0], progress, rules
     )
     draft["calibration"] = _platt(scored.decisions, scored.needs_cloud, scored.weights)
     scorer = LogisticScorer(seal(draft))
@@ -237,6 +243,7 @@ async def fit_streaming(
         config.cost_ratio,
         config.recall_floor,
         [scored.weights[row] for row in rows],
+        [scored.rule_tiers[row] for row in rows],
     )
     draft["thresholds"] = {"score": best.score_threshold, "confidence": best.confidence_threshold}
     draft["training"]["validation"] = {
@@ -254,6 +261,7 @@ class _Scored:
     needs_cloud: list[bool]
     weights: list[float]
     shipped: list[bool]  # from the shipped model's data, not the operator's
+    rule_tiers: list[Tier | None]  # the tier a hard rule gives the row; None: the model decides
 
     def threshold_rows(self) -> list[int]:
         """The rows the thresholds are chosen on.
@@ -275,12 +283,14 @@ async def _score_validation(
     vectorizer: _Vectorizer,
     main: SGDClassifier,
     progress: Progress,
+    rules: RuleSet | None,
 ) -> _Scored:
     decisions: list[float] = []
     confidences: list[float] = []
     needs_cloud: list[bool] = []
     weights: list[float] = []
     shipped: list[bool] = []
+    rule_tiers: list[Tier | None] = []
     checked = False
     async for chunk in validation():
         ours = [scorer.uncalibrated(example.features) for example in chunk]
@@ -295,10 +305,16 @@ async def _score_validation(
         needs_cloud += [example.needs_cloud for example in chunk]
         weights += [example.weight for example in chunk]
         shipped += [example.source == "shipped" for example in chunk]
+        rule_tiers += [_rule_tier(rules, example) for example in chunk]
         progress("validating", len(chunk))
     if len(set(needs_cloud)) < 2:
         raise ValueError("the validation span needs examples of both tiers; log more traffic first")
-    return _Scored(decisions, confidences, needs_cloud, weights, shipped)
+    return _Scored(decisions, confidences, needs_cloud, weights, shipped, rule_tiers)
+
+
+def _rule_tier(rules: RuleSet | None, example: TrainingExample) -> Tier | None:
+    rule = None if rules is None else rules.first_match(example.features)
+    return None if rule is None else rule.tier
 
 
 def _platt(

@@ -6,6 +6,10 @@ answered locally costs `cost_ratio` (default 20). Over a grid of
 confidence < c` is costed on held-out rows; the cheapest point whose cloud
 recall is at least `recall_floor` wins. The whole curve is returned so the
 choice can be reported, never hand-tuned.
+
+Rows a hard rule decides can be marked (`rule_tiers`): they go where the
+rule sends them at every point, as they will in the proxy, so the costs and
+recall are the router's, not the model's alone.
 """
 
 from collections.abc import Sequence
@@ -31,6 +35,21 @@ class OperatingPoint:
     cost_per_request: float
 
 
+@dataclass(frozen=True)
+class RuledRows:
+    """Which rows a hard rule decides, and which of those it sends to the cloud."""
+
+    decided: np.ndarray
+    to_cloud: np.ndarray
+
+    @classmethod
+    def of(cls, rule_tiers: Sequence[str | None]) -> "RuledRows":
+        return cls(
+            decided=np.asarray([tier is not None for tier in rule_tiers], dtype=bool),
+            to_cloud=np.asarray([tier == "cloud" for tier in rule_tiers], dtype=bool),
+        )
+
+
 def operating_point(
     scores: np.ndarray,
     confidences: np.ndarray,
@@ -39,10 +58,13 @@ def operating_point(
     confidence_threshold: float,
     cost_ratio: float,
     weights: np.ndarray | None = None,
+    ruled: RuledRows | None = None,
 ) -> OperatingPoint:
     """Recall, local share and cost of one point; each row counts its weight (1 by default)."""
     weight = np.ones(len(scores)) if weights is None else weights
     to_cloud = (scores > score_threshold) | (confidences < confidence_threshold)
+    if ruled is not None:
+        to_cloud = np.where(ruled.decided, ruled.to_cloud, to_cloud)
     cloud_rows = needs_cloud.astype(bool)
     missed = np.sum(weight[cloud_rows & ~to_cloud])
     cost = np.sum(weight[to_cloud]) + cost_ratio * missed
@@ -62,14 +84,21 @@ def choose_thresholds(
     cost_ratio: float = 20.0,
     recall_floor: float = 0.95,
     weights: Sequence[float] | None = None,
+    rule_tiers: Sequence[str | None] | None = None,
 ) -> tuple[OperatingPoint, list[OperatingPoint]]:
-    """The chosen point, and the curve over score thresholds at its confidence threshold."""
+    """The chosen point, and the curve over score thresholds at its confidence threshold.
+
+    `rule_tiers`: per row, the tier a hard rule gives it, or None where the model decides.
+    """
     score_array = np.asarray(scores, dtype=float)
     confidence_array = np.asarray(confidences, dtype=float)
     label_array = np.asarray(needs_cloud, dtype=bool)
     weight_array = None if weights is None else np.asarray(weights, dtype=float)
+    ruled = None if rule_tiers is None else RuledRows.of(rule_tiers)
     points = [
-        operating_point(score_array, confidence_array, label_array, s, c, cost_ratio, weight_array)
+        operating_point(
+            score_array, confidence_array, label_array, s, c, cost_ratio, weight_array, ruled
+        )
         for c in CONFIDENCE_GRID
         for s in SCORE_GRID
     ]

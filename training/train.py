@@ -249,14 +249,20 @@ async def _train(
             bar.reset()
         bar.update(done)
 
+    base = RequestRouter.from_settings(settings)
     model = await fit_streaming(
-        joined(*train_parts), joined(*validation_parts), options.config, version, metadata, progress
+        joined(*train_parts),
+        joined(*validation_parts),
+        options.config,
+        version,
+        metadata,
+        progress,
+        base.rules,
     )
     bar.close()
     clock.enter("judging against the active model")
     candidate = LogisticScorer(model.artifact)
     active_row, active_scorer, active_policy = await _active(database, settings)
-    base = RequestRouter.from_settings(settings)
     candidate_policy = Policy(candidate.thresholds.score, candidate.thresholds.confidence)
     judged_by_name = await evaluate(
         holdout,

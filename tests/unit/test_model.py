@@ -79,6 +79,23 @@ def test_thresholds_minimise_cost_under_the_recall_floor() -> None:
     assert cheap.score_threshold >= best.score_threshold
 
 
+def test_rows_a_rule_decides_do_not_pull_the_thresholds() -> None:
+    # Local rows score 0.1-0.3, cloud rows 0.8; a few cloud rows the model
+    # cannot tell from local ones (a complaint's terse follow-up) score 0.05,
+    # and a rule sends them to the cloud before the model is asked.
+    rng = np.random.default_rng(1)
+    local = rng.uniform(0.1, 0.3, 300)
+    scores = np.concatenate([local, np.full(60, 0.8), np.full(10, 0.05)])
+    needs_cloud = np.concatenate([np.zeros(300, bool), np.ones(70, bool)])
+    confidences = np.ones(len(scores))
+    rule_tiers = [None] * 360 + ["cloud"] * 10
+    blind, _ = choose_thresholds(scores, confidences, needs_cloud, 20.0, 0.95)
+    aware, _ = choose_thresholds(scores, confidences, needs_cloud, 20.0, 0.95, None, rule_tiers)
+    assert blind.score_threshold < 0.05 and blind.local_share == 0.0
+    assert 0.3 <= aware.score_threshold < 0.8
+    assert aware.cloud_recall == 1.0 and aware.local_share == 1.0
+
+
 def test_shipped_model_is_used_and_routes_sensibly() -> None:
     from router_service.core.config import Settings
     from router_service.request_router import RequestRouter
