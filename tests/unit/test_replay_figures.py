@@ -40,5 +40,9 @@ def test_savings_are_measured_against_an_oracle_router() -> None:
     assert result["cloud_recall"] == 1.0
     assert result["local_recall"] == 0.5
     assert result["escalation_rate"] == pytest.approx(1 / 2)  # one of two local decisions
+    # An oracle whose local calls fail as often (one in two) pays the cloud
+    # for half of its 200 local answers: it saves 100, as the router did.
+    assert result["oracle_same_failures_usd"] == pytest.approx(800 / 1e6)
+    assert result["savings_vs_oracle_same_failures"] == pytest.approx(1.0)
     assert result["kinds"]["faq"]["requests"] == 3
     assert result["kinds"]["faq"]["served_local"] == pytest.approx(0.5)
