@@ -189,10 +189,11 @@ def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
     truth_local = [outcome for outcome in answered if outcome.truth == "local"]
     routed_local = [outcome for outcome in answered if outcome.routed_to == "local"]
     escalated = [outcome for outcome in routed_local if outcome.escalation != "none"]
-    escalation_rate = len(escalated) / len(routed_local) if routed_local else 0.0
+    escalation_rate = len(escalated) / len(routed_local) if routed_local else None
     # The same oracle with this run's local failures: that share of its local
     # answers escalates to the cloud.
-    oracle_failing = oracle + escalation_rate * sum(o.all_cloud_micros for o in truth_local)
+    failing_share = escalation_rate or 0.0
+    oracle_failing = oracle + failing_share * sum(o.all_cloud_micros for o in truth_local)
     return {
         "requests": len(outcomes),
         "errors": len(outcomes) - len(answered),
@@ -206,7 +207,7 @@ def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
         "savings_vs_oracle": _fraction(before - after, before - oracle),
         "oracle_same_failures_usd": oracle_failing / 1e6,
         "savings_vs_oracle_same_failures": _fraction(before - after, before - oracle_failing),
-        "escalation_rate": escalation_rate if routed_local else None,
+        "escalation_rate": escalation_rate,
         "escalations": dict(Counter(outcome.escalation for outcome in escalated)),
         "kinds": {kind: _kind_row(outcomes, kind) for kind in KINDS},
         "misrouted_cloud_reasons": dict(
