@@ -31,8 +31,14 @@ class Found:
     rows: set[int]  # vocabulary rows of the terms that occur
     # The mean of two shares of the message found in the vocabulary: its
     # words and its word pairs (just the words when it has one word).
-    # See `_coverage`.
+    # See `_coverage` and SHORT_REPLY_WORDS.
     coverage: float
+
+
+# A reply of a few words ("Louisa", "4 at 8pm") answers the bot's question:
+# names and numbers the vocabulary cannot know, about what the user asked
+# just before. It is as familiar as the better known of the two messages.
+SHORT_REPLY_WORDS = 3
 
 
 class TermIndex:
@@ -68,9 +74,18 @@ class TermIndex:
         rows.update(pair_rows)
         if tokens and (opening := self._openings.get(tokens[0])) is not None:
             rows.add(opening)
-        rows.update(map(self._previous.get, words(previous_user_text)))
+        previous = words(previous_user_text)
+        rows.update(map(self._previous.get, previous))
         rows.discard(None)  # the previous words not in the vocabulary
-        return Found(cast("set[int]", rows), _coverage(len(tokens), known_words, len(pair_rows)))
+        coverage = _coverage(len(tokens), known_words, len(pair_rows))
+        if previous and len(tokens) <= SHORT_REPLY_WORDS:
+            coverage = max(coverage, self._coverage_of(previous))
+        return Found(cast("set[int]", rows), coverage)
+
+    def _coverage_of(self, tokens: list[str]) -> float:
+        known_words = sum(token in self._known_words for token in tokens)
+        known_pairs = sum(pair in self._pairs for pair in pairwise(tokens))
+        return _coverage(len(tokens), known_words, known_pairs)
 
     def _trigram_rows(self, word: str) -> tuple[int, ...]:
         found = map(self._trigrams.get, word_trigrams(word))
