@@ -90,6 +90,20 @@ def test_a_local_rule_answers_a_clean_follow_up_after_a_cloud_rule() -> None:
         assert decision.startswith("cloud rule:complaint"), question
 
 
+def test_thanks_followed_by_a_request_is_not_courtesy() -> None:
+    task = ("user", "Write a short Instagram post about our new pumpkin latte")
+    post = ("assistant", "Autumn is here! Our pumpkin latte is back.")
+    for follow_up in [
+        "ok now make it shorter",
+        "thanks, please add a hashtag",
+        "Хорошо, теперь сделай короче",
+    ]:
+        assert route_conversation(task, post, ("user", follow_up)) == (
+            "cloud rule:generation:earlier"
+        ), follow_up
+    assert route_conversation(task, post, ("user", "perfect, thank you!")) == "local rule:courtesy"
+
+
 def test_documents_go_to_the_cloud_and_make_a_request_unclean() -> None:
     system = ("system", "You are the assistant of Café Lune. " * 50)  # the bot's own prompt
     question = ("user", "How much is a cappuccino?")
