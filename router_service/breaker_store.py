@@ -219,9 +219,15 @@ class RedisBreakerStore:
     async def _send_queued(self) -> None:
         """One batch at a time, in order: whatever queued while a batch was with Redis goes next."""
         while self._waiting:
-            batch, self._waiting = self._waiting, []
-            self._committing.append(batch)  # at once: the view must never miss it
-            await self._commit(batch)
+            queued, self._waiting = self._waiting, []
+            # A caller cancelled before its step was sent: never apply the step
+            # (the cancel reaches its future before the caller's own clean-up).
+            batch = [entry for entry in queued if not entry[1].done()]
+            if len(batch) < len(queued):
+                self._forget_view()
+            if batch:
+                self._committing.append(batch)  # at once: the view must never miss it
+                await self._commit(batch)
 
     async def _commit(self, batch: list[Waiting]) -> None:
         """Apply a batch (already in `_committing`) and give each step its result, or the error."""

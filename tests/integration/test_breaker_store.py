@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as redis
 
 from router_service.breaker import BreakerConfig, BreakerState
-from router_service.breaker_store import LocalBreaker, RedisBreakerStore
+from router_service.breaker_store import LocalBreaker, RedisBreakerStore, Step
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 CONFIG = BreakerConfig(latency_threshold_s=10.0, service_time_s=0.01)
@@ -56,7 +56,7 @@ async def test_an_unreachable_redis_falls_back_to_the_process_state() -> None:
 async def test_a_cancelled_update_strands_no_other_request(key: str) -> None:
     breaker = LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key))
     admits = [asyncio.create_task(breaker.admit(f"r{number}")) for number in range(20)]
-    await asyncio.sleep(0)  # every task has queued its step; the first is with Redis
+    await asyncio.sleep(0)  # every task has queued its step; none is sent yet
     for cancelled in (0, 7):
         admits[cancelled].cancel()
     outcomes = await asyncio.wait_for(asyncio.gather(*admits, return_exceptions=True), 5)
@@ -64,6 +64,26 @@ async def test_a_cancelled_update_strands_no_other_request(key: str) -> None:
     assert [outcomes[number] for number in range(20) if f"r{number}" in kept] == ["local"] * 18
     in_flight = {item.request_id for item in (await breaker.state()).in_flight}
     assert kept <= in_flight and "r7" not in in_flight  # r7 was still waiting: never applied
+
+
+async def test_a_step_cancelled_before_it_is_sent_is_never_applied(key: str) -> None:
+    store = RedisBreakerStore.from_url(REDIS_URL, key)
+    applied: list[int] = []
+
+    def recording(number: int) -> Step[int]:
+        def step(state: BreakerState) -> tuple[BreakerState, int]:
+            applied.append(number)
+            return state, number
+
+        return step
+
+    updates = [asyncio.create_task(store.update(recording(number))) for number in range(6)]
+    await asyncio.sleep(0)  # all six queued, none sent yet
+    updates[4].cancel()
+    outcomes = await asyncio.gather(*updates, return_exceptions=True)
+    assert [outcomes[number] for number in (0, 1, 2, 3, 5)] == [0, 1, 2, 3, 5]
+    assert isinstance(outcomes[4], asyncio.CancelledError)
+    assert applied == [0, 1, 2, 3, 5]
 
 
 async def test_a_state_an_earlier_release_wrote_is_read_not_overwritten(key: str) -> None:
@@ -171,8 +191,11 @@ async def test_a_process_never_admits_past_capacity_on_its_views(key: str) -> No
 
 async def test_a_cancelled_admission_leaves_nothing_in_flight(key: str) -> None:
     breaker = LocalBreaker(CONFIG, RedisBreakerStore.from_url(REDIS_URL, key))
-    admits = [asyncio.create_task(breaker.admit(f"r{number}")) for number in range(6)]
-    await asyncio.sleep(0)  # every step queued; the first batch is with Redis
+    admits = [asyncio.create_task(breaker.admit(f"r{number}")) for number in range(3)]
+    await asyncio.sleep(0)  # r0-r2 queued
+    await asyncio.sleep(0)  # ... and sent, one batch now with Redis
+    admits += [asyncio.create_task(breaker.admit(f"r{number}")) for number in range(3, 6)]
+    await asyncio.sleep(0)  # r3-r5 queued behind it
     admits[0].cancel()  # sent with the first batch
     admits[4].cancel()  # still waiting
     outcomes = await asyncio.gather(*admits, return_exceptions=True)
