@@ -78,7 +78,7 @@ class TermIndex:
         rows.update(map(self._previous.get, previous))
         rows.discard(None)  # the previous words not in the vocabulary
         coverage = _coverage(len(tokens), known_words, len(pair_rows))
-        if previous and len(tokens) <= SHORT_REPLY_WORDS:
+        if coverage < 1.0 and previous and len(tokens) <= SHORT_REPLY_WORDS:
             coverage = max(coverage, self._coverage_of(previous))
         return Found(cast("set[int]", rows), coverage)
 

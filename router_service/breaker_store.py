@@ -16,10 +16,10 @@ instead of each waiting for its own, and a caller whose batch is stored is
 answered at once, not after every earlier caller has had a turn (a loop
 cycle each: under load, about 100 ms at the 99th percentile). Steps whose
 result nobody needs (a request's end) are submitted rather than awaited:
-written behind, they join the next commit. A process
-may also decide on its recent view of the state (`recent_state`: the last
-state Redis returned, with its own queued steps applied) and write the
-decision behind; `LocalBreaker` does that for admissions.
+written behind, they join the next commit. A process may also decide on its
+recent view of the state (`recent_state`: the last state Redis returned,
+with its own queued steps applied) and write the decision behind;
+`LocalBreaker` does that for admissions.
 If Redis cannot be reached the process falls back to its own state until it
 can, and says so in its log: routing must never stop because Redis did.
 """
